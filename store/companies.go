@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"portal"
+)
+
+const companyColumns = "id, name, voen, sector, description, website, contact_email, status, created_at"
+
+func scanCompany(sc interface{ Scan(...any) error }) (portal.Company, error) {
+	var c portal.Company
+	var sector, status string
+	var created int64
+	if err := sc.Scan(&c.ID, &c.Name, &c.VOEN, &sector, &c.Description, &c.Website, &c.ContactEmail, &status, &created); err != nil {
+		return portal.Company{}, err
+	}
+	c.Sector, c.Status, c.CreatedAt = portal.Sector(sector), portal.CompanyStatus(status), fromMS(created)
+	return c, nil
+}
+
+// CreateCompany registers a company (validated by the caller) with its offers. A VÖEN in use is a conflict.
+func (s *Store) CreateCompany(ctx context.Context, actor portal.Actor, c portal.Company, offers []portal.Offer) (portal.Company, error) {
+	now := s.now()
+	c.CreatedAt = now
+	if c.Status == "" {
+		c.Status = portal.CompanyActive
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`INSERT INTO companies (name, voen, sector, description, website, contact_email, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.Name, c.VOEN, string(c.Sector), c.Description, c.Website, c.ContactEmail, string(c.Status), ms(now))
+		if err != nil {
+			if isUniqueViolation(err) {
+				return portal.Errorf(portal.ECONFLICT, "a company with VÖEN %s is registered", c.VOEN).WithKey("err.voen_taken")
+			}
+			return fmt.Errorf("store: create company: %w", err)
+		}
+		if c.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("store: create company id: %w", err)
+		}
+		for _, o := range offers {
+			o.CompanyID = c.ID
+			if err := upsertOffer(tx, o); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, now, Audit{Actor: actor, Action: "company.create", Subject: fmt.Sprintf("company:%d", c.ID),
+			Details: map[string]any{"voen": c.VOEN, "offers": offerScopes(offers)}})
+	})
+	if err != nil {
+		return portal.Company{}, err
+	}
+	return c, nil
+}
+
+func offerScopes(offers []portal.Offer) []string {
+	out := make([]string, len(offers))
+	for i, o := range offers {
+		out[i] = string(o.Scope)
+	}
+	return out
+}
+
+// upsertOffer adds or replaces the company's offer for a scope; replacing a withdrawn offer restores it.
+func upsertOffer(tx *sql.Tx, o portal.Offer) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	_, err := tx.Exec(`INSERT INTO offers (company_id, scope, purpose, legal_basis, law_name, retention_days, frequency, withdrawn_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+		ON CONFLICT (company_id, scope) DO UPDATE SET purpose = excluded.purpose, legal_basis = excluded.legal_basis,
+			law_name = excluded.law_name, retention_days = excluded.retention_days, frequency = excluded.frequency, withdrawn_at = NULL`,
+		o.CompanyID, string(o.Scope), strings.TrimSpace(o.Purpose), string(o.LegalBasis), o.LawName, o.RetentionDays, string(o.Frequency))
+	if err != nil {
+		return fmt.Errorf("store: save offer: %w", err)
+	}
+	return nil
+}
+
+// Company returns the company with the given id.
+func (s *Store) Company(ctx context.Context, id int64) (portal.Company, error) {
+	c, err := scanCompany(s.r.QueryRowContext(ctx, "SELECT "+companyColumns+" FROM companies WHERE id = ?", id))
+	if err != nil {
+		return portal.Company{}, notFound(err, "company")
+	}
+	return c, nil
+}
+
+// CompanyByVOEN returns the company with the given VÖEN.
+func (s *Store) CompanyByVOEN(ctx context.Context, voen string) (portal.Company, error) {
+	c, err := scanCompany(s.r.QueryRowContext(ctx, "SELECT "+companyColumns+" FROM companies WHERE voen = ?", voen))
+	if err != nil {
+		return portal.Company{}, notFound(err, "company")
+	}
+	return c, nil
+}
+
+// CompanyFilter narrows FindCompanies.
+type CompanyFilter struct {
+	Query  string               // part of the name, case-insensitive
+	Sector portal.Sector        // "" for all
+	Status portal.CompanyStatus // "" for all
+}
+
+// FindCompanies lists companies by name.
+func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Company, error) {
+	q := "SELECT " + companyColumns + " FROM companies WHERE 1 = 1"
+	var args []any
+	if f.Query != "" {
+		q += " AND instr(lower(name), lower(?)) > 0"
+		args = append(args, f.Query)
+	}
+	if f.Sector != "" {
+		q += " AND sector = ?"
+		args = append(args, string(f.Sector))
+	}
+	if f.Status != "" {
+		q += " AND status = ?"
+		args = append(args, string(f.Status))
+	}
+	q += " ORDER BY name, id"
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: find companies: %w", err)
+	}
+	defer rows.Close()
+	var out []portal.Company
+	for rows.Next() {
+		c, err := scanCompany(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan company: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: find companies: %w", err)
+	}
+	return out, nil
+}
+
+// CountCompanies returns how many companies exist.
+func (s *Store) CountCompanies(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM companies").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count companies: %w", err)
+	}
+	return n, nil
+}
+
+// Offers returns a company's offers in catalogue order, withdrawn ones included.
+func (s *Store) Offers(ctx context.Context, companyID int64) ([]portal.Offer, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.company_id, o.scope, o.purpose, o.legal_basis, o.law_name, o.retention_days, o.frequency, o.withdrawn_at
+		FROM offers o JOIN scopes s ON s.code = o.scope WHERE o.company_id = ? ORDER BY s.position`, companyID)
+	if err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	defer rows.Close()
+	var out []portal.Offer
+	for rows.Next() {
+		var o portal.Offer
+		var scope, basis, freq string
+		var withdrawn sql.NullInt64
+		if err := rows.Scan(&o.ID, &o.CompanyID, &scope, &o.Purpose, &basis, &o.LawName, &o.RetentionDays, &freq, &withdrawn); err != nil {
+			return nil, fmt.Errorf("store: scan offer: %w", err)
+		}
+		o.Scope, o.LegalBasis, o.Frequency, o.WithdrawnAt = portal.Scope(scope), portal.LegalBasis(basis), portal.Frequency(freq), fromNullMS(withdrawn)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	return out, nil
+}

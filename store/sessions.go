@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"portal"
+)
+
+// CreateSession stores a new session.
+func (s *Store) CreateSession(ctx context.Context, row portal.Session) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+			row.IDHash, row.UserID, row.Data, ms(row.CreatedAt), ms(row.LastSeenAt))
+		if err != nil {
+			return fmt.Errorf("store: create session: %w", err)
+		}
+		return nil
+	})
+}
+
+// Session returns the session with the given id hash.
+func (s *Store) Session(ctx context.Context, idHash []byte) (portal.Session, error) {
+	var row portal.Session
+	var created, seen int64
+	err := s.r.QueryRowContext(ctx, "SELECT id_hash, user_id, data, created_at, last_seen_at FROM sessions WHERE id_hash = ?", idHash).
+		Scan(&row.IDHash, &row.UserID, &row.Data, &created, &seen)
+	if err != nil {
+		return portal.Session{}, notFound(err, "session")
+	}
+	row.CreatedAt, row.LastSeenAt = fromMS(created), fromMS(seen)
+	return row, nil
+}
+
+// UpdateSession saves a session's values and when it was last seen.
+func (s *Store) UpdateSession(ctx context.Context, idHash, data []byte, lastSeen time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec("UPDATE sessions SET data = ?, last_seen_at = ? WHERE id_hash = ?", data, ms(lastSeen), idHash)
+		if err != nil {
+			return fmt.Errorf("store: update session: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound(sql.ErrNoRows, "session")
+		}
+		return nil
+	})
+}
+
+// TouchSession records that a session was used at t, without rewriting its values.
+func (s *Store) TouchSession(ctx context.Context, idHash []byte, t time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", ms(t), idHash); err != nil {
+			return fmt.Errorf("store: touch session: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteSession removes a session, so a copied cookie dies with it.
+func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec("DELETE FROM sessions WHERE id_hash = ?", idHash); err != nil {
+			return fmt.Errorf("store: delete session: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteOtherSessions ends every session of the user except the one given, and records it.
+func (s *Store) DeleteOtherSessions(ctx context.Context, actor portal.Actor, userID int64, keep []byte) (int64, error) {
+	now := s.now()
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, keep)
+		if err != nil {
+			return fmt.Errorf("store: delete other sessions: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return appendAudit(tx, now, Audit{Actor: actor, Action: "session.end_others", CitizenID: userID,
+			Subject: fmt.Sprintf("user:%d", userID), Details: map[string]any{"ended": n}})
+	})
+	return n, err
+}
+
+// CountSessions returns how many sessions the user has.
+func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sessions WHERE user_id = ?", userID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count sessions: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteSessionsBefore removes sessions idle since before idleCutoff or created before absCutoff.
+func (s *Store) DeleteSessionsBefore(ctx context.Context, idleCutoff, absCutoff time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec("DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?", ms(idleCutoff), ms(absCutoff))
+		if err != nil {
+			return fmt.Errorf("store: expire sessions: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,251 @@
+// Package store persists the portal's domain in SQLite (modernc.org/sqlite, no cgo).
+//
+// Durability: WAL with synchronous=FULL, so an acknowledged write survives a process kill and a power loss.
+// Every write goes through one writer goroutine that batches the writes waiting at that moment into one
+// immediate transaction, each in its own savepoint (group commit): throughput comes from sharing the fsync,
+// never from weaker durability. Reads use a separate pool of read-only connections.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"portal"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Clock gives the time of every write; the system clock when nil.
+	Clock portal.Clock
+	// Synchronous is SQLite's synchronous pragma; FULL when empty. Only benchmarks set NORMAL, to show what
+	// durability costs.
+	Synchronous string
+	// MaxBatch caps how many writes share one transaction; 128 when zero.
+	MaxBatch int
+}
+
+// Store is the portal's database. It is safe for concurrent use.
+type Store struct {
+	path   string
+	w      *sql.DB // the one writer connection
+	r      *sql.DB // read-only pool
+	clock  portal.Clock
+	writes chan *writeJob
+	batch  int
+	done   chan struct{}
+	close  sync.Once
+}
+
+type writeJob struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	err  chan error
+	post func() // run after commit, before the caller is answered
+}
+
+// Open opens (creating if needed) the database at path, applies the migrations and starts the writer.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.Clock == nil {
+		opts.Clock = portal.SystemClock{}
+	}
+	if opts.Synchronous == "" {
+		opts.Synchronous = "FULL"
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 128
+	}
+	// busy_timeout comes first so that the pragmas after it wait for a lock instead of failing.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous("+opts.Synchronous+")")
+	q.Add("_txlock", "immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	rq := url.Values{}
+	rq.Add("_pragma", "busy_timeout(5000)")
+	rq.Add("_pragma", "foreign_keys(1)")
+	rq.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open readers: %w", err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+
+	s := &Store{
+		path: path, w: w, r: r, clock: opts.Clock,
+		writes: make(chan *writeJob, 1024), batch: opts.MaxBatch, done: make(chan struct{}),
+	}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Close stops the writer after the writes already queued and closes the database.
+func (s *Store) Close() error {
+	var err error
+	s.close.Do(func() {
+		close(s.writes)
+		<-s.done
+		err = errors.Join(s.w.Close(), s.r.Close())
+	})
+	return err
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks that the database answers a read.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) now() time.Time { return s.clock.Now().UTC() }
+
+// write runs fn inside the writer's transaction and returns once that transaction has committed (or fn's
+// changes were rolled back). fn must only touch the database: it can be rolled back to its savepoint, and
+// the transaction it shares can still fail at commit.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	job := &writeJob{ctx: ctx, fn: fn, err: make(chan error, 1)}
+	select {
+	case s.writes <- job:
+	case <-ctx.Done():
+		return fmt.Errorf("store: queue write: %w", ctx.Err())
+	}
+	// Once queued, a write is waited for to the end even if ctx ends: the caller must know whether it committed.
+	return <-job.err
+}
+
+// writer is the one goroutine that writes. It takes every job waiting, runs each in a savepoint of one
+// immediate transaction and commits them together.
+func (s *Store) writer() {
+	defer close(s.done)
+	for job := range s.writes {
+		jobs := []*writeJob{job}
+	drain:
+		for len(jobs) < s.batch {
+			select {
+			case j, ok := <-s.writes:
+				if !ok {
+					break drain
+				}
+				jobs = append(jobs, j)
+			default:
+				break drain
+			}
+		}
+		s.commit(jobs)
+	}
+}
+
+func (s *Store) commit(jobs []*writeJob) {
+	results := make([]error, len(jobs))
+	tx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, j := range jobs {
+			j.err <- fmt.Errorf("store: begin: %w", err)
+		}
+		return
+	}
+	ok := 0
+	for i, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			results[i] = fmt.Errorf("store: write not started: %w", err)
+			continue
+		}
+		results[i] = runSavepoint(tx, j.fn)
+		if results[i] == nil {
+			ok++
+		}
+	}
+	if ok == 0 {
+		err = tx.Rollback()
+	} else {
+		err = tx.Commit()
+	}
+	for i, j := range jobs {
+		if results[i] == nil && err != nil {
+			results[i] = fmt.Errorf("store: commit: %w", err)
+		}
+		j.err <- results[i]
+	}
+}
+
+// runSavepoint runs fn in a savepoint so that its failure undoes only its own changes.
+func runSavepoint(tx *sql.Tx, fn func(tx *sql.Tx) error) (err error) {
+	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v", p)
+		}
+		if err != nil {
+			if _, rbErr := tx.Exec("ROLLBACK TO w"); rbErr != nil {
+				err = errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", rbErr))
+			}
+		}
+		if _, relErr := tx.Exec("RELEASE w"); relErr != nil && err == nil {
+			err = fmt.Errorf("store: release savepoint: %w", relErr)
+		}
+	}()
+	return fn(tx)
+}
+
+// Time conversions: the database keeps Unix milliseconds in UTC.
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func msPtr(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// notFound wraps sql.ErrNoRows as the domain's not-found error; other errors get context.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &portal.Error{Code: portal.ENOTFOUND, Message: what + " not found", Key: "err.not_found", Err: err}
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}
+
+func fromNano(v int64) time.Time { return time.Unix(0, v).UTC() }
