@@ -82,7 +82,7 @@ func (in CompanyInput) Validate() (Company, FieldErrors) {
 	}
 	if c.Website != "" {
 		u, err := url.Parse(c.Website)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.Website) > 500 {
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || len(c.Website) > 500 {
 			errs["website"] = "err.website_format"
 		}
 	}

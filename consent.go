@@ -26,6 +26,12 @@ func ParseValidity(s string) (Validity, error) {
 	return "", Errorf(EINVALID, "validity must be one of 30d, 90d, 1y, unlimited").WithKey("err.validity")
 }
 
+// Valid reports whether v is one of the validities a citizen may choose.
+func (v Validity) Valid() bool {
+	_, err := ParseValidity(string(v))
+	return err == nil
+}
+
 // Until returns the end of a validity starting at from, or nil for a consent that lasts until revoked.
 func (v Validity) Until(from time.Time) *time.Time {
 	var end time.Time
@@ -125,6 +131,9 @@ func Grant(cur *Consent, citizenID, companyID int64, scope Scope, v Validity, no
 
 // ChangeValidity sets a new validity, counted from now, on an active consent.
 func ChangeValidity(cur Consent, v Validity, now time.Time) (Consent, ConsentEvent, error) {
+	if !v.Valid() {
+		return Consent{}, ConsentEvent{}, Errorf(EINVALID, "unknown validity %q", v).WithKey("err.validity")
+	}
 	if !cur.ActiveAt(now) {
 		return Consent{}, ConsentEvent{}, Errorf(ECONFLICT, "the consent is not active").WithKey("err.consent_inactive")
 	}

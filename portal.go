@@ -41,21 +41,25 @@ type User struct {
 // IsAdmin reports whether the user has the admin role.
 func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 
-const finAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
 // ParseFIN normalizes a personal identification number: 7 characters, digits and Latin capitals, entered
-// case-insensitively; surrounding spaces are ignored.
+// case-insensitively; surrounding spaces are ignored. It works byte by byte so that letters which upper-case
+// into ASCII (the dotless ı, the long ſ) are refused, not converted.
 func ParseFIN(s string) (string, error) {
-	fin := strings.ToUpper(strings.TrimSpace(s))
-	if len(fin) != 7 {
+	s = strings.TrimSpace(s)
+	if len(s) != 7 {
 		return "", Errorf(EINVALID, "FIN must be exactly 7 characters").WithKey("err.fin_format")
 	}
-	for _, r := range fin {
-		if !strings.ContainsRune(finAlphabet, r) {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z':
+		case c >= 'a' && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		default:
 			return "", Errorf(EINVALID, "FIN may contain only digits and Latin letters").WithKey("err.fin_format")
 		}
 	}
-	return fin, nil
+	return string(b), nil
 }
 
 // ParseVOEN checks a tax number: exactly 10 digits.

@@ -76,13 +76,20 @@ const bindingAlphabet = "34679ACDEFGHJKMNPQRTWXY"
 // NewBindingCode returns a 4-character code that the company shows its customer and the approve screen
 // shows the citizen, so both know they look at the same request.
 func NewBindingCode() string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	out := make([]byte, 4)
-	for i, x := range b {
-		out[i] = bindingAlphabet[int(x)%len(bindingAlphabet)]
+	// Rejection sampling keeps every character equally likely: bytes at or above the largest multiple of the
+	// alphabet's size are drawn again.
+	limit := byte(256 - 256%len(bindingAlphabet))
+	out := make([]byte, 0, 4)
+	var b [8]byte
+	for len(out) < 4 {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("crypto/rand failed: " + err.Error())
+		}
+		for _, x := range b {
+			if x < limit && len(out) < 4 {
+				out = append(out, bindingAlphabet[int(x)%len(bindingAlphabet)])
+			}
+		}
 	}
 	return string(out)
 }
@@ -103,7 +110,14 @@ func NewRequest(companyID, citizenID int64, scopes []Scope, purpose string, cons
 		ID: NewRequestID(), CompanyID: companyID, CitizenID: citizenID,
 		Scopes: scopes, Purpose: purpose, CreatedAt: now,
 	}
-	if Covers(consents, scopes, now) {
+	// Only this citizen's consents to this company count, whatever list the caller passed (P1).
+	var own []Consent
+	for _, c := range consents {
+		if c.CompanyID == companyID && c.CitizenID == citizenID {
+			own = append(own, c)
+		}
+	}
+	if Covers(own, scopes, now) {
 		r.Status = StatusDelivered
 		r.DeliveredAt = &now
 		return r

@@ -81,6 +81,9 @@ func (s *Store) GrantConsent(ctx context.Context, citizenID, companyID int64, sc
 }
 
 func grantConsent(tx *sql.Tx, now time.Time, citizenID, companyID int64, scope portal.Scope, v portal.Validity, requestID string) (portal.Consent, error) {
+	if !v.Valid() {
+		return portal.Consent{}, portal.Errorf(portal.EINVALID, "unknown validity %q", v).WithKey("err.validity")
+	}
 	var withdrawn sql.NullInt64
 	err := tx.QueryRow("SELECT withdrawn_at FROM offers WHERE company_id = ? AND scope = ?", companyID, string(scope)).Scan(&withdrawn)
 	if errors.Is(err, sql.ErrNoRows) || withdrawn.Valid {

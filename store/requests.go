@@ -12,12 +12,14 @@ import (
 
 const requestColumns = "id, company_id, citizen_id, scopes, purpose, status, binding_code, created_at, deadline, decided_at, delivered_at, reason"
 
-func scanRequest(sc interface{ Scan(...any) error }) (portal.DataRequest, error) {
+// scanRequest reads the requestColumns, then any extra columns into extra.
+func scanRequest(sc interface{ Scan(...any) error }, extra ...any) (portal.DataRequest, error) {
 	var r portal.DataRequest
 	var scopes, status string
 	var created, deadline int64
 	var decided, delivered sql.NullInt64
-	if err := sc.Scan(&r.ID, &r.CompanyID, &r.CitizenID, &scopes, &r.Purpose, &status, &r.BindingCode, &created, &deadline, &decided, &delivered, &r.Reason); err != nil {
+	dest := append([]any{&r.ID, &r.CompanyID, &r.CitizenID, &scopes, &r.Purpose, &status, &r.BindingCode, &created, &deadline, &decided, &delivered, &r.Reason}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return portal.DataRequest{}, err
 	}
 	r.Scopes = splitScopes(scopes)

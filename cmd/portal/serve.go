@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"portal"
+	"portal/auth"
+	"portal/store"
+	"portal/store/demo"
+	"portal/web"
+)
+
+// serve runs the portal until ctx ends (SIGINT or SIGTERM).
+func (env environment) serve(ctx context.Context, args []string) error {
+	fs, dbPath := env.newFlagSet("serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (env PORTAL_ADDR)")
+	withDemo := fs.Bool("demo", false, "seed demo data into an empty database (env PORTAL_DEMO)")
+	demoCitizens := fs.Int("demo-citizens", 1000, "generated citizens to seed with --demo (env PORTAL_DEMO_CITIZENS)")
+	window := fs.Duration("approval-window", portal.DefaultApprovalWindow, "how long a citizen has to approve a request (env PORTAL_APPROVAL_WINDOW)")
+	rate := fs.Float64("api-rate-limit", 50, "API requests per second per key, burst twice that (env PORTAL_API_RATE_LIMIT)")
+	trusted := fs.String("trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed (env PORTAL_TRUSTED_PROXIES)")
+	dev := fs.Bool("dev", false, "local development over plain HTTP: cookies without Secure and __Host- (env PORTAL_DEV)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error (env PORTAL_LOG_LEVEL)")
+	if err := env.parse(fs, args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageError{msg: fmt.Sprintf("--log-level: %v", err)}
+	}
+	if *window < time.Second {
+		return usageError{msg: "--approval-window must be at least 1s"}
+	}
+	if *rate <= 0 {
+		return usageError{msg: "--api-rate-limit must be positive"}
+	}
+	proxies, err := auth.ParseTrustedProxies(*trusted)
+	if err != nil {
+		return usageError{msg: fmt.Sprintf("--trusted-proxies: %v", err)}
+	}
+	var handler slog.Handler = slog.NewJSONHandler(env.stderr, &slog.HandlerOptions{Level: level})
+	if *dev {
+		handler = slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(handler)
+
+	s, err := openStore(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sessionKey := []byte(env.getenv("PORTAL_SESSION_KEY"))
+	if len(sessionKey) == 0 {
+		if sessionKey, err = s.Secret(ctx, "session_key", 32); err != nil {
+			return fmt.Errorf("session key: %w", err)
+		}
+	} else if len(sessionKey) < 32 {
+		return usageError{msg: "PORTAL_SESSION_KEY must be at least 32 characters"}
+	}
+	hasher := auth.NewHasher(4)
+	if *withDemo {
+		res, err := demo.Seed(ctx, s, hasher, demo.Options{Citizens: *demoCitizens, Out: env.stdout, NewAPIKey: auth.GenerateAPIKey})
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		if res.Seeded {
+			log.Info("demo data seeded", "citizens", res.Citizens, "companies", res.Companies)
+		}
+	}
+	srv, err := web.New(web.Options{
+		Store: s, Clock: portal.SystemClock{}, Log: log, Hasher: hasher, Dev: *dev,
+		ApprovalWindow: *window, APIRateLimit: *rate, TrustedProxies: proxies, SessionKey: sessionKey,
+	})
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx, *addr, func(bound string) {
+		log.Info("portal listening", "url", "http://"+bound, "db", *dbPath, "dev", *dev)
+	})
+}
+
+// openStore opens the database, creating its folder.
+func openStore(ctx context.Context, path string) (*store.Store, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	s, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}

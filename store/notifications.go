@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"portal"
+)
+
+// UnreadCount returns how many of the citizen's notifications are unread.
+func (s *Store) UnreadCount(ctx context.Context, citizenID int64) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM notifications WHERE citizen_id = ? AND read_at IS NULL", citizenID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unread count: %w", err)
+	}
+	return n, nil
+}
+
+// Notifications returns the citizen's notifications, newest first, with each company's name; beforeID 0
+// starts at the newest, otherwise the page continues below that id (keyset pagination).
+func (s *Store) Notifications(ctx context.Context, citizenID, beforeID int64, limit int) ([]portal.Notification, error) {
+	if beforeID <= 0 {
+		beforeID = 1<<63 - 1
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.citizen_id, n.kind, n.request_id, n.company_id, coalesce(c.name, ''), n.scopes, n.deadline, n.created_at, n.read_at
+		FROM notifications n LEFT JOIN companies c ON c.id = n.company_id
+		WHERE n.citizen_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?`, citizenID, beforeID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []portal.Notification
+	for rows.Next() {
+		var n portal.Notification
+		var kind, scopes string
+		var deadline, read sql.NullInt64
+		var created int64
+		if err := rows.Scan(&n.ID, &n.CitizenID, &kind, &n.RequestID, &n.CompanyID, &n.CompanyName, &scopes, &deadline, &created, &read); err != nil {
+			return nil, fmt.Errorf("store: scan notification: %w", err)
+		}
+		n.Kind, n.Scopes, n.Deadline, n.CreatedAt, n.ReadAt = portal.NotificationKind(kind), splitScopes(scopes), fromNullMS(deadline), fromMS(created), fromNullMS(read)
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	return out, nil
+}
+
+// MarkNotificationsRead marks every unread notification of the citizen up to and including uptoID as read
+// (all of them when uptoID is 0), so one that arrived after the page was shown stays unread.
+func (s *Store) MarkNotificationsRead(ctx context.Context, citizenID, uptoID int64) (int64, error) {
+	now := s.now()
+	if uptoID <= 0 {
+		uptoID = 1<<63 - 1
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec("UPDATE notifications SET read_at = ? WHERE citizen_id = ? AND read_at IS NULL AND id <= ?", ms(now), citizenID, uptoID)
+		if err != nil {
+			return fmt.Errorf("store: mark read: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// RequestView is a request with its company's name, for pages.
+type RequestView struct {
+	portal.DataRequest
+	CompanyName string
+}
+
+// OpenRequests returns the citizen's requests still waiting for a decision at now, soonest deadline first.
+func (s *Store) OpenRequests(ctx context.Context, citizenID int64, now time.Time) ([]RequestView, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("r.", requestColumns)+`, c.name
+		FROM data_requests r JOIN companies c ON c.id = r.company_id
+		WHERE r.citizen_id = ? AND r.status = 'pending' AND r.deadline > ? ORDER BY r.deadline`, citizenID, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: open requests: %w", err)
+	}
+	defer rows.Close()
+	var out []RequestView
+	for rows.Next() {
+		var v RequestView
+		var err error
+		if v.DataRequest, err = scanRequest(rows, &v.CompanyName); err != nil {
+			return nil, fmt.Errorf("store: scan request: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: open requests: %w", err)
+	}
+	return out, nil
+}
+
+// ActiveConsentCount returns how many of the citizen's consents are active at now.
+func (s *Store) ActiveConsentCount(ctx context.Context, citizenID int64, now time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM consents WHERE citizen_id = ? AND granted = 1 AND (valid_until IS NULL OR valid_until > ?)", citizenID, ms(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: active consents: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,203 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"portal"
+	"portal/store"
+	"portal/store/storetest"
+)
+
+func TestStore_Migrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "portal.db")
+	clock := portal.NewFakeClock(storetest.Epoch)
+	ctx := context.Background()
+
+	t.Run("empty database", func(t *testing.T) {
+		s, err := store.Open(ctx, path, store.Options{Clock: clock})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		cat, err := s.ScopeCatalog(ctx, "az")
+		if err != nil {
+			t.Fatalf("scope catalog: %v", err)
+		}
+		if len(cat) != len(portal.Scopes) {
+			t.Fatalf("scopes = %d, want %d", len(cat), len(portal.Scopes))
+		}
+		for i, si := range cat {
+			if si.Scope != portal.Scopes[i] || si.Name == "" || si.Description == "" {
+				t.Errorf("scope %d = %+v, want %s with a name and description", i, si, portal.Scopes[i])
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("already migrated", func(t *testing.T) {
+		s, err := store.Open(ctx, path, store.Options{Clock: clock})
+		if err != nil {
+			t.Fatalf("reopen: %v", err)
+		}
+		defer s.Close()
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var applied, scopes int
+		if err := db.QueryRow("SELECT count(*) FROM schema_migrations").Scan(&applied); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("SELECT count(*) FROM scopes").Scan(&scopes); err != nil {
+			t.Fatal(err)
+		}
+		if applied != 2 || scopes != len(portal.Scopes) {
+			t.Errorf("migrations = %d, scopes = %d after a second open; want 2 and %d", applied, scopes, len(portal.Scopes))
+		}
+	})
+}
+
+func TestStore_Pragmas(t *testing.T) {
+	s, _ := storetest.New(t)
+	db, err := sql.Open("sqlite", s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Errorf("journal_mode = %q, want wal", mode)
+	}
+}
+
+func newCitizen(t *testing.T, s *store.Store, fin string) portal.User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), portal.System, portal.User{FIN: fin, Name: "Test " + fin, Role: portal.RoleCitizen}, "hash")
+	if err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+	return u
+}
+
+func TestStore_CreateUser(t *testing.T) {
+	s, _ := storetest.New(t)
+	ctx := context.Background()
+	u := newCitizen(t, s, "5ABCD12")
+	got, hash, err := s.UserByFIN(ctx, "5ABCD12")
+	if err != nil || got.ID != u.ID || hash != "hash" {
+		t.Fatalf("UserByFIN = %+v, %q, %v", got, hash, err)
+	}
+	t.Run("duplicate FIN", func(t *testing.T) {
+		_, err := s.CreateUser(ctx, portal.System, portal.User{FIN: "5ABCD12", Name: "X", Role: portal.RoleCitizen}, "h")
+		if portal.ErrorCode(err) != portal.ECONFLICT {
+			t.Errorf("err = %v, want ECONFLICT", err)
+		}
+	})
+	t.Run("not found", func(t *testing.T) {
+		_, _, err := s.UserByFIN(ctx, "0000000")
+		if portal.ErrorCode(err) != portal.ENOTFOUND {
+			t.Errorf("err = %v, want ENOTFOUND", err)
+		}
+	})
+}
+
+// TestStore_GroupCommit proves that concurrent writes batched into shared transactions are each applied
+// once, a failing write undoes only itself, and the audit chain stays one valid chain.
+func TestStore_GroupCommit(t *testing.T) {
+	s, _ := storetest.New(t)
+	ctx := context.Background()
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fin := fmt.Sprintf("%07d", i)
+			if i%10 == 0 {
+				fin = "BAD" // violates the FIN check constraint: this write alone must fail
+			}
+			_, errs[i] = s.CreateUser(ctx, portal.System, portal.User{FIN: fin, Name: "n", Role: portal.RoleCitizen}, "h")
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	for i, err := range errs {
+		if (i%10 == 0) != (err != nil) {
+			t.Errorf("write %d: err = %v", i, err)
+		}
+		if err != nil {
+			failed++
+		}
+	}
+	count, err := s.CountUsers(ctx, portal.RoleCitizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n-failed {
+		t.Errorf("users = %d, want %d", count, n-failed)
+	}
+	rows, brk, err := s.VerifyAudit(ctx)
+	if err != nil || brk != nil {
+		t.Fatalf("verify audit: %v %+v", err, brk)
+	}
+	if rows != int64(n-failed) {
+		t.Errorf("audit rows = %d, want one per committed write (%d)", rows, n-failed)
+	}
+}
+
+func TestStore_AuditAppendOnly(t *testing.T) {
+	s, _ := storetest.New(t)
+	ctx := context.Background()
+	if err := s.RecordAudit(ctx, store.Audit{Actor: portal.System, Action: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE audit_log SET action = 'x'"); err == nil {
+		t.Error("updating the audit log succeeded; want the trigger to refuse")
+	}
+	if _, err := db.Exec("DELETE FROM audit_log"); err == nil {
+		t.Error("deleting from the audit log succeeded; want the trigger to refuse")
+	}
+}
+
+func TestStore_Secret(t *testing.T) {
+	s, _ := storetest.New(t)
+	ctx := context.Background()
+	a, err := s.Secret(ctx, "session_key", 32)
+	if err != nil || len(a) != 32 {
+		t.Fatalf("secret = %x, %v", a, err)
+	}
+	b, err := s.Secret(ctx, "session_key", 32)
+	if err != nil || string(a) != string(b) {
+		t.Errorf("second read = %x, %v; want the kept %x", b, err, a)
+	}
+}
+
+func TestStore_WriteRespectsCancelledContext(t *testing.T) {
+	s, _ := storetest.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.CreateUser(ctx, portal.System, portal.User{FIN: "1234567", Name: "n", Role: portal.RoleCitizen}, "h")
+	if err == nil {
+		t.Fatal("write with a cancelled context succeeded")
+	}
+	if n, _ := s.CountUsers(context.Background(), portal.RoleCitizen); n != 0 {
+		t.Errorf("users = %d after a cancelled write, want 0", n)
+	}
+}

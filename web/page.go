@@ -1,0 +1,51 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"portal"
+	"portal/views"
+	"portal/views/i18n"
+)
+
+// actorOf returns who a signed-in user acts as in the audit log, and the citizen an entry about them concerns
+// (none for an admin).
+func actorOf(u *portal.User) (portal.Actor, int64) {
+	if u.IsAdmin() {
+		return portal.Actor{Kind: portal.ActorAdmin, ID: u.ID}, 0
+	}
+	return portal.Actor{Kind: portal.ActorCitizen, ID: u.ID}, u.ID
+}
+
+// pageFor builds the layout's view model: language, user, CSRF token, unread count, request id.
+func (s *Server) pageFor(c echo.Context, titleKey string) (views.Page, error) {
+	ctx := c.Request().Context()
+	p := s.page(c, i18n.T(ctx, titleKey))
+	tok, err := s.csrfToken(c)
+	if err != nil {
+		return views.Page{}, err
+	}
+	p.CSRF = tok
+	if u := userOf(c); u != nil && !u.IsAdmin() {
+		if p.Unread, err = s.store.UnreadCount(ctx, u.ID); err != nil {
+			return views.Page{}, fmt.Errorf("page: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// page is the part of the view model that needs no database: enough for error pages, which must render
+// even when the database is what failed.
+func (s *Server) page(c echo.Context, title string) views.Page {
+	return views.Page{
+		Title:      title,
+		Lang:       i18n.LangFrom(c.Request().Context()),
+		Path:       c.Request().URL.RequestURI(),
+		User:       userOf(c),
+		RequestID:  RequestIDOf(c),
+		ServerTime: s.clock.Now(),
+		Dev:        s.opts.Dev,
+	}
+}

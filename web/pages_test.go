@@ -1,0 +1,118 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"portal"
+)
+
+// TestPages_AllLanguages renders every page built so far in each language and fails on a missing
+// catalogue key (the catalogue marks one with ⟦key⟧).
+func TestPages_AllLanguages(t *testing.T) {
+	e := newTestEnv(t)
+	e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
+	e.user("ADMIN01", "Administrator", portal.RoleAdmin)
+	citizen, admin, anon := e.browser(), e.browser(), e.browser()
+	citizen.login("5ABCD12", testPassword)
+	admin.login("ADMIN01", testPassword)
+	pages := []struct {
+		who  *browser
+		path string
+		want int
+	}{
+		{anon, "/login", http.StatusOK},
+		{citizen, "/", http.StatusOK},
+		{admin, "/admin", http.StatusOK},
+		{citizen, "/no-such-page", http.StatusNotFound},
+		{citizen, "/admin", http.StatusForbidden},
+	}
+	for _, lang := range []string{"az", "en", "ru"} {
+		for _, p := range pages {
+			if resp, _ := p.who.get("/lang/" + lang + "?next=/"); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("switch to %s: %d", lang, resp.StatusCode)
+			}
+			resp, doc := p.who.get(p.path)
+			if resp.StatusCode != p.want {
+				t.Errorf("%s %s: status %d, want %d", lang, p.path, resp.StatusCode, p.want)
+			}
+			if got := doc.Find("html").AttrOr("lang", ""); got != lang {
+				t.Errorf("%s %s: <html lang=%q>", lang, p.path, got)
+			}
+			html, _ := doc.Html()
+			if strings.Contains(html, "⟦") {
+				i := strings.Index(html, "⟦")
+				t.Errorf("%s %s: missing catalogue key near %q", lang, p.path, html[i:min(len(html), i+60)])
+			}
+		}
+	}
+}
+
+func TestPages_AnonymousGoesToLogin(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser()
+	for _, path := range []string{"/", "/admin"} {
+		resp, _ := b.get(path)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("anonymous %s: %d %q, want a redirect to /login", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
+
+func TestLang_RejectsForeignRedirect(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser()
+	for _, next := range []string{"https://evil.example/", "//evil.example/", "/\\evil.example"} {
+		resp, _ := b.get("/lang/en?next=" + next)
+		if loc := resp.Header.Get("Location"); loc != "/" {
+			t.Errorf("next=%s redirected to %q, want /", next, loc)
+		}
+	}
+}
+
+// TestHeaders_EveryResponse checks PRODUCT.md §8's headers on pages, errors, static files and probes.
+func TestHeaders_EveryResponse(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser()
+	for _, path := range []string{"/login", "/no-such-page", "/static/css/portal.css", "/static/js/htmx-2.0.11.min.js", "/healthz", "/readyz", "/metrics", "/"} {
+		resp, _ := b.get(path)
+		h := resp.Header
+		if got := h.Get("Content-Security-Policy"); got != "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'" {
+			t.Errorf("%s: CSP = %q", path, got)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
+			t.Errorf("%s: nosniff/referrer headers missing: %v", path, h)
+		}
+		if h.Get("Strict-Transport-Security") == "" {
+			t.Errorf("%s: no HSTS over TLS", path)
+		}
+		if h.Get("X-Request-Id") == "" {
+			t.Errorf("%s: no request id", path)
+		}
+	}
+	resp, _ := b.get("/login")
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("login page Cache-Control = %q, want no-store", resp.Header.Get("Cache-Control"))
+	}
+}
+
+func TestProbes(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.browser()
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "portal_http_requests_total"} {
+		resp, err := b.c.Get(e.http.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %.100q, want 200 containing %q", path, resp.StatusCode, body, want)
+		}
+	}
+	if resp, _ := b.get("/static/css/"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("static directory listing: %d, want 404", resp.StatusCode)
+	}
+}

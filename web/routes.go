@@ -1,0 +1,52 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"portal"
+	"portal/static"
+)
+
+// routes registers every route and middleware group in one place.
+func (s *Server) routes() {
+	e := s.e
+	// Outermost first: every response, errors and streams included, gets an id and the security headers.
+	e.Use(requestID, s.securityHeaders, s.logRequests, s.recoverPanic, withLang)
+
+	e.GET("/healthz", s.handleHealthz)
+	e.GET("/readyz", s.handleReadyz)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	e.GET("/static/*", s.handleStatic())
+
+	// Browser pages: session, CSRF on every state change, nothing cached.
+	pages := e.Group("", middleware.BodyLimit("1M"), noStore, s.loadSession, s.checkCSRF)
+	pages.GET("/login", s.handleLoginForm)
+	pages.POST("/login", s.handleLogin)
+	pages.POST("/logout", s.handleLogout)
+	pages.GET("/lang/:lang", s.handleLang)
+
+	citizen := pages.Group("", requireRole(portal.RoleCitizen))
+	citizen.GET("/", s.handleDashboard)
+
+	admin := pages.Group("/admin", requireRole(portal.RoleAdmin))
+	admin.GET("", s.handleAdminHome)
+}
+
+// handleStatic serves the embedded stylesheets and scripts. Their names carry versions, so they may be
+// cached for a day; the portal works offline.
+func (s *Server) handleStatic() echo.HandlerFunc {
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	return func(c echo.Context) error {
+		name := c.Param("*")
+		if st, err := fs.Stat(static.FS, name); err != nil || st.IsDir() {
+			return echo.ErrNotFound // no directory listings, and our own 404 page
+		}
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+		fsrv.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}

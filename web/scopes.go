@@ -1,0 +1,41 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"portal"
+	"portal/views/i18n"
+)
+
+// scopeNames maps scope codes to their names in the visitor's language.
+type scopeNames map[portal.Scope]string
+
+func (n scopeNames) list(scopes []portal.Scope) []string {
+	out := make([]string, len(scopes))
+	for i, sc := range scopes {
+		out[i] = n[sc]
+	}
+	return out
+}
+
+// scopeNames reads the scope catalogue in the visitor's language.
+func (s *Server) scopeNames(c echo.Context) (scopeNames, error) {
+	cat, err := s.store.ScopeCatalog(c.Request().Context(), string(i18n.LangFrom(c.Request().Context())))
+	if err != nil {
+		return nil, fmt.Errorf("scope names: %w", err)
+	}
+	out := make(scopeNames, len(cat))
+	for _, si := range cat {
+		out[si.Scope] = si.Name
+	}
+	return out, nil
+}
+
+// notificationText renders a notification in the reader's language.
+func notificationText(ctx context.Context, n portal.Notification, names scopeNames) string {
+	return i18n.T(ctx, "notif."+string(n.Kind), n.CompanyName, strings.Join(names.list(n.Scopes), ", "))
+}
