@@ -81,3 +81,6 @@ func ParseScopes(codes []string) ([]Scope, error) {
 	}
 	return out, nil
 }
+
+// String returns the scope's code.
+func (s Scope) String() string { return string(s) }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -145,4 +147,296 @@ func (s *Store) Request(ctx context.Context, id string) (portal.DataRequest, err
 		return portal.DataRequest{}, notFound(err, "request")
 	}
 	return r, nil
+}
+
+// NewRequest is a company's request as the API received it.
+type NewRequest struct {
+	CompanyID int64
+	FIN       string // normalized
+	Scopes    []portal.Scope
+	Purpose   string
+	// Data is the citizen's data for Scopes, fetched by the caller beforehand when the consents seemed to
+	// cover them; nil otherwise. The decision is made again inside the transaction: if the consents cover
+	// the request there but Data is nil, CreateRequest returns ErrNeedData so the caller fetches and retries.
+	Data map[portal.Scope]map[string]any
+	// IdempotencyKey, when set, makes a repeated call with the same key and BodyHash return the first
+	// answer instead of making a second request; another body with the same key is refused.
+	IdempotencyKey string
+	BodyHash       []byte
+	// Render builds the API answer from the request as decided; it runs inside the transaction (it must do
+	// no I/O) so that the answer kept for the idempotency key commits with the request.
+	Render func(r portal.DataRequest, data map[portal.Scope]map[string]any) (status int, body []byte, err error)
+}
+
+// ErrNeedData tells CreateRequest's caller that consents now cover the request: fetch the data and retry.
+var ErrNeedData = errors.New("store: consents cover the request; fetch the data and retry")
+
+// Created is CreateRequest's outcome: the answer to send, and the request when this call made it.
+type Created struct {
+	Status  int
+	Body    []byte
+	Request *portal.DataRequest // nil when the answer is a replay for an idempotency key
+}
+
+// CreateRequest records a company's request for a citizen's data with its notification and audit entry,
+// all in one transaction, and decides it there (P1): delivered when the citizen's consents to this company
+// cover every scope at that instant, else pending until now+window.
+func (s *Store) CreateRequest(ctx context.Context, in NewRequest, window time.Duration) (Created, error) {
+	now := s.now()
+	var out Created
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		out = Created{}
+		if in.IdempotencyKey != "" {
+			var hash, body []byte
+			var status int
+			err := tx.QueryRow("SELECT body_hash, status, response FROM idempotency_keys WHERE company_id = ? AND key = ? AND created_at > ?",
+				in.CompanyID, in.IdempotencyKey, ms(now.Add(-24*time.Hour))).Scan(&hash, &status, &body)
+			switch {
+			case err == nil:
+				if !bytes.Equal(hash, in.BodyHash) {
+					return portal.Errorf(portal.CodeIdempotencyKeyReused, "this Idempotency-Key was used with another request body")
+				}
+				out = Created{Status: status, Body: body}
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("store: idempotency key: %w", err)
+			}
+		}
+		var status string
+		err := tx.QueryRow("SELECT status FROM companies WHERE id = ?", in.CompanyID).Scan(&status)
+		if err != nil {
+			return notFound(err, "company")
+		}
+		if portal.CompanyStatus(status) != portal.CompanyActive {
+			return portal.Errorf(portal.CodeCompanySuspended, "the company is suspended")
+		}
+		var citizenID int64
+		err = tx.QueryRow("SELECT id FROM users WHERE fin = ? AND role = 'citizen'", in.FIN).Scan(&citizenID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return portal.Errorf(portal.CodeCitizenNotFound, "no citizen with this FIN")
+		}
+		if err != nil {
+			return fmt.Errorf("store: find citizen: %w", err)
+		}
+		if err := checkOffered(tx, in.CompanyID, in.Scopes); err != nil {
+			return err
+		}
+		consents, err := queryConsents(ctx, tx, "citizen_id = ? AND company_id = ?", citizenID, in.CompanyID)
+		if err != nil {
+			return err
+		}
+		r := portal.NewRequest(in.CompanyID, citizenID, in.Scopes, in.Purpose, consents, now, window)
+		kind, data := portal.NotifPending, map[portal.Scope]map[string]any(nil)
+		if r.Status == portal.StatusDelivered {
+			if in.Data == nil {
+				return ErrNeedData
+			}
+			kind, data = portal.NotifDelivered, in.Data
+		}
+		if err := insertRequest(tx, r); err != nil {
+			return err
+		}
+		if err := notifyRequest(tx, now, r, kind, portal.Actor{Kind: portal.ActorCompany, ID: in.CompanyID}, "request.create"); err != nil {
+			return err
+		}
+		code, body, err := in.Render(r, data)
+		if err != nil {
+			return fmt.Errorf("store: render answer: %w", err)
+		}
+		if in.IdempotencyKey != "" {
+			if _, err := tx.Exec(`INSERT INTO idempotency_keys (company_id, key, body_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (company_id, key) DO UPDATE SET body_hash = excluded.body_hash, status = excluded.status, response = excluded.response, created_at = excluded.created_at`,
+				in.CompanyID, in.IdempotencyKey, in.BodyHash, code, body, ms(now)); err != nil {
+				return fmt.Errorf("store: keep idempotency key: %w", err)
+			}
+		}
+		out = Created{Status: code, Body: body, Request: &r}
+		return nil
+	})
+	return out, err
+}
+
+// checkOffered refuses scopes the company does not (or no longer) offer.
+func checkOffered(tx *sql.Tx, companyID int64, scopes []portal.Scope) error {
+	rows, err := tx.Query("SELECT scope FROM offers WHERE company_id = ? AND withdrawn_at IS NULL", companyID)
+	if err != nil {
+		return fmt.Errorf("store: offers: %w", err)
+	}
+	defer rows.Close()
+	offered := map[portal.Scope]bool{}
+	for rows.Next() {
+		var sc string
+		if err := rows.Scan(&sc); err != nil {
+			return fmt.Errorf("store: offers: %w", err)
+		}
+		offered[portal.Scope(sc)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: offers: %w", err)
+	}
+	for _, sc := range scopes {
+		if !offered[sc] {
+			return portal.Errorf(portal.CodeScopeNotOffered, "the company does not offer scope %q", sc)
+		}
+	}
+	return nil
+}
+
+// ActiveConsentsFor returns the citizen's consents to the company, by FIN; the API uses it to decide
+// whether to fetch data before CreateRequest decides for good.
+func (s *Store) ActiveConsentsFor(ctx context.Context, fin string, companyID int64) ([]portal.Consent, error) {
+	return queryConsents(ctx, s.r, "company_id = ? AND citizen_id = (SELECT id FROM users WHERE fin = ? AND role = 'citizen')", companyID, fin)
+}
+
+// transition loads a request inside the transaction, applies a domain transition, saves it only if the row
+// is still in the state it was read in, and writes the notification and audit entry it owes.
+func transition(tx *sql.Tx, now time.Time, where string, args []any, actor portal.Actor, action string, kind portal.NotificationKind,
+	apply func(portal.DataRequest) (portal.DataRequest, error)) (portal.DataRequest, error) {
+	r, err := scanRequest(tx.QueryRow("SELECT "+requestColumns+" FROM data_requests WHERE "+where, args...))
+	if err != nil {
+		return portal.DataRequest{}, notFound(err, "request")
+	}
+	next, err := apply(r)
+	if err != nil {
+		return r, err
+	}
+	saved, err := saveRequestState(tx, next, r.Status)
+	if err != nil {
+		return r, err
+	}
+	if !saved {
+		return r, portal.Errorf(portal.CodeNotPending, "the request changed meanwhile").WithKey("err.request_decided")
+	}
+	return next, notifyRequest(tx, now, next, kind, actor, action)
+}
+
+// DecideRequest records the citizen's approval or denial of their own pending request, before its deadline.
+// With keep set, approving also grants a standing consent for the request's scopes, in the same transaction.
+// Another citizen's request is not found.
+func (s *Store) DecideRequest(ctx context.Context, citizenID int64, id string, approve bool, keep portal.Validity) (portal.DataRequest, error) {
+	now := s.now()
+	var out portal.DataRequest
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		actor := portal.Actor{Kind: portal.ActorCitizen, ID: citizenID}
+		apply, kind, action := portal.DataRequest.Deny, portal.NotifDenied, "request.deny"
+		if approve {
+			apply, kind, action = portal.DataRequest.Approve, portal.NotifApproved, "request.approve"
+		}
+		r, err := transition(tx, now, "id = ? AND citizen_id = ?", []any{id, citizenID}, actor, action, kind,
+			func(r portal.DataRequest) (portal.DataRequest, error) { return apply(r, now) })
+		if err != nil {
+			return err
+		}
+		if approve && keep != "" {
+			for _, sc := range r.Scopes {
+				if _, err := grantConsent(tx, now, citizenID, r.CompanyID, sc, keep, r.ID); err != nil {
+					return err
+				}
+			}
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// CancelRequest withdraws a company's own pending request; another company's request is not found.
+func (s *Store) CancelRequest(ctx context.Context, companyID int64, id string) (portal.DataRequest, error) {
+	now := s.now()
+	var out portal.DataRequest
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = transition(tx, now, "id = ? AND company_id = ?", []any{id, companyID}, portal.Actor{Kind: portal.ActorCompany, ID: companyID},
+			"request.cancel", portal.NotifCancelled, func(r portal.DataRequest) (portal.DataRequest, error) { return r.CancelByCompany(now) })
+		return err
+	})
+	return out, err
+}
+
+// CollectRequest hands over an approved request once, within its pickup window, to the company that made
+// it (P1 b). The caller fetched the data beforehand and sends it only if this commits.
+func (s *Store) CollectRequest(ctx context.Context, companyID int64, id string) (portal.DataRequest, error) {
+	now := s.now()
+	var out portal.DataRequest
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = transition(tx, now, "id = ? AND company_id = ?", []any{id, companyID}, portal.Actor{Kind: portal.ActorCompany, ID: companyID},
+			"request.collect", portal.NotifCollected, func(r portal.DataRequest) (portal.DataRequest, error) { return r.Collect(now) })
+		return err
+	})
+	return out, err
+}
+
+// CompanyRequest returns one of the company's requests; another company's is not found (P6).
+func (s *Store) CompanyRequest(ctx context.Context, companyID int64, id string) (portal.DataRequest, error) {
+	r, err := scanRequest(s.r.QueryRowContext(ctx, "SELECT "+requestColumns+" FROM data_requests WHERE id = ? AND company_id = ?", id, companyID))
+	if err != nil {
+		return portal.DataRequest{}, notFound(err, "request")
+	}
+	return r, nil
+}
+
+// CitizenRequest returns one of the citizen's requests with the company's name; another's is not found.
+func (s *Store) CitizenRequest(ctx context.Context, citizenID int64, id string) (RequestView, error) {
+	var v RequestView
+	var err error
+	v.DataRequest, err = scanRequest(s.r.QueryRowContext(ctx, "SELECT "+prefixed("r.", requestColumns)+", c.name FROM data_requests r JOIN companies c ON c.id = r.company_id WHERE r.id = ? AND r.citizen_id = ?", id, citizenID), &v.CompanyName)
+	if err != nil {
+		return RequestView{}, notFound(err, "request")
+	}
+	return v, nil
+}
+
+// ExpireDue writes down the expiry of every pending or approved request whose deadline has passed, with
+// notifications and audit entries, and returns them for announcing. It only tidies: every transition checks
+// the deadline itself, so nothing depends on when this runs.
+func (s *Store) ExpireDue(ctx context.Context, limit int) ([]portal.DataRequest, error) {
+	now := s.now()
+	var out []portal.DataRequest
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.Query("SELECT "+requestColumns+" FROM data_requests WHERE status IN ('pending', 'approved') AND deadline <= ? ORDER BY deadline LIMIT ?", ms(now), limit)
+		if err != nil {
+			return fmt.Errorf("store: due requests: %w", err)
+		}
+		var due []portal.DataRequest
+		for rows.Next() {
+			r, err := scanRequest(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("store: scan request: %w", err)
+			}
+			due = append(due, r)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("store: due requests: %w", err)
+		}
+		for _, r := range due {
+			next, ok := r.Expire(now)
+			if !ok {
+				continue
+			}
+			if saved, err := saveRequestState(tx, next, r.Status); err != nil {
+				return err
+			} else if !saved {
+				continue
+			}
+			if err := notifyRequest(tx, now, next, portal.NotifExpired, portal.System, "request.expire"); err != nil {
+				return err
+			}
+			out = append(out, next)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteIdempotencyKeysBefore forgets idempotency keys older than t, with the answers kept for them.
+func (s *Store) DeleteIdempotencyKeysBefore(ctx context.Context, t time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec("DELETE FROM idempotency_keys WHERE created_at < ?", ms(t)); err != nil {
+			return fmt.Errorf("store: forget idempotency keys: %w", err)
+		}
+		return nil
+	})
 }

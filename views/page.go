@@ -209,3 +209,34 @@ func greetingName(p Page, d DashboardData) string {
 	}
 	return p.User.Name
 }
+
+// live reports whether the page connects to the citizen's event stream, so that new requests, decisions,
+// expiries and the unread count arrive without a reload. Admins and visitors get no stream.
+func live(p Page) bool { return p.User != nil && !p.User.IsAdmin() }
+
+// RequestData is the request page's view model.
+type RequestData struct {
+	ID          string
+	CompanyName string
+	Purpose     string
+	Status      portal.RequestStatus // as seen at Now: a pending request past its deadline shows as expired
+	Reason      string
+	BindingCode string
+	CreatedAt   time.Time
+	Deadline    time.Time
+	Now         time.Time
+	Scopes      []RequestScope
+	CSRF        string // for the decision forms without JavaScript
+	Message     string // an already translated error, e.g. a decision that came too late
+}
+
+// RequestScope is one requested scope: its name, the exact fields shared and the company's offer for it.
+type RequestScope struct {
+	Scope         portal.Scope
+	Name          string
+	Fields        []string // labels, already translated
+	OfferPurpose  string
+	LegalBasis    portal.LegalBasis
+	LawName       string
+	RetentionDays int
+}

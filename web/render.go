@@ -31,3 +31,12 @@ func jsonEncode(w io.Writer, v any) error {
 func isHTMX(c echo.Context) bool {
 	return c.Request().Header.Get("HX-Request") == "true"
 }
+
+// jsonMarshal encodes v as a JSON document with a final newline.
+func jsonMarshal(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

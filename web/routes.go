@@ -31,6 +31,22 @@ func (s *Server) routes() {
 
 	citizen := pages.Group("", requireRole(portal.RoleCitizen))
 	citizen.GET("/", s.handleDashboard)
+	citizen.GET("/requests/:id", s.handleRequestPage)
+	citizen.GET("/requests/:id/panel", s.handleRequestPanel)
+	citizen.POST("/requests/:id/approve", s.handleRequestApprove)
+	citizen.POST("/requests/:id/deny", s.handleRequestDeny)
+	citizen.GET("/events", s.handleEvents)
+
+	// The company API: an API key in the Authorization header, JSON in and out, never cached. No cookies
+	// are read, so no CSRF check applies.
+	api := e.Group("/api/v1", noStore)
+	api.GET("/openapi.json", s.handleOpenAPI)
+	keyed := api.Group("", s.requireAPIKey)
+	keyed.POST("/requests", s.handleAPICreateRequest)
+	keyed.GET("/requests/:id", s.handleAPIGetRequest)
+	keyed.POST("/requests/:id/collect", s.handleAPICollect)
+	keyed.DELETE("/requests/:id", s.handleAPICancel)
+	keyed.GET("/offers", s.handleAPIOffers)
 
 	admin := pages.Group("/admin", requireRole(portal.RoleAdmin))
 	admin.GET("", s.handleAdminHome)

@@ -34,6 +34,10 @@ type Options struct {
 	// SessionKey signs the CSRF token of forms shown before login; from PORTAL_SESSION_KEY, or generated once
 	// and kept in the database. A random one is made when empty (tests).
 	SessionKey []byte
+	// Heartbeat is how often an event stream sends a comment and checks its session; 15s when zero.
+	Heartbeat time.Duration
+	// Broker carries change notices to event streams and long polls; in memory when nil.
+	Broker Broker
 }
 
 // Server is the portal's HTTP server.
@@ -46,6 +50,8 @@ type Server struct {
 	sessions *auth.SessionStore
 	throttle *auth.Throttle
 	metrics  *metrics
+	broker   Broker
+	apiKeys  *apiKeys
 
 	// streamsDone is closed at shutdown to end event streams and long polls.
 	streamsDone chan struct{}
@@ -78,6 +84,12 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("web: session key: %w", err)
 		}
 	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.Broker == nil {
+		opts.Broker = newMemBroker()
+	}
 	if opts.ApprovalWindow <= 0 {
 		opts.ApprovalWindow = portal.DefaultApprovalWindow
 	}
@@ -92,6 +104,8 @@ func New(opts Options) (*Server, error) {
 		sessions: auth.NewSessionStore(opts.Store, opts.Clock, auth.SessionOptions{Dev: opts.Dev}),
 		throttle: auth.NewThrottle(opts.Clock, 5, 15*time.Minute),
 		metrics:  newMetrics(),
+		broker:   opts.Broker,
+		apiKeys:  newAPIKeys(opts.Store, opts.Clock, opts.APIRateLimit),
 
 		streamsDone: make(chan struct{}),
 	}
@@ -130,6 +144,9 @@ func (s *Server) Run(ctx context.Context, addr string, ready func(addr string)) 
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go s.sweepLoop(sweepCtx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
