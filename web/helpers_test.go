@@ -23,7 +23,7 @@ import (
 // testEnv is a real portal: a migrated SQLite file, the real Echo server behind TLS (so __Host- cookies
 // work as in production) and a fake clock.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	store  *store.Store
 	clock  *portal.FakeClock
 	server *web.Server
@@ -39,7 +39,7 @@ var (
 const testPassword = "correct horse battery"
 
 // passwordHash hashes testPassword once per test binary: argon2id is deliberately slow.
-func passwordHash(t *testing.T) string {
+func passwordHash(t testing.TB) string {
 	hashOnce.Do(func() {
 		var err error
 		if passwordPH, err = hasher.Hash(context.Background(), testPassword); err != nil {
@@ -49,7 +49,7 @@ func passwordHash(t *testing.T) string {
 	return passwordPH
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	s, clock := storetest.New(t)
 	srv, err := web.New(web.Options{Store: s, Clock: clock, Hasher: hasher})
