@@ -240,3 +240,12 @@ type RequestScope struct {
 	LawName       string
 	RetentionDays int
 }
+
+// legalBasisText names a legal basis, with the law's name when the basis is a law.
+func legalBasisText(ctx context.Context, b portal.LegalBasis, law string) string {
+	text := t(ctx, "basis."+string(b))
+	if law != "" {
+		text += ": " + law
+	}
+	return text
+}
