@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -30,6 +31,9 @@ type Options struct {
 	Synchronous string
 	// MaxBatch caps how many writes share one transaction; 128 when zero.
 	MaxBatch int
+	// WriterCacheKiB is the writer connection's page cache in KiB; 64 MiB when zero. Bulk seeding raises it
+	// so that a million inserts into the indexes do not go back to the file for every page.
+	WriterCacheKiB int
 }
 
 // Store is the portal's database. It is safe for concurrent use.
@@ -42,6 +46,14 @@ type Store struct {
 	batch  int
 	done   chan struct{}
 	close  sync.Once
+
+	batches, batched atomic.Int64 // transactions the writer committed or rolled back, and the writes in them
+}
+
+// WriterStats returns how many transactions the writer has run and how many writes they carried: their
+// ratio is the average group-commit batch.
+func (s *Store) WriterStats() (transactions, writes int64) {
+	return s.batches.Load(), s.batched.Load()
 }
 
 type writeJob struct {
@@ -62,14 +74,23 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 128
 	}
+	if opts.WriterCacheKiB <= 0 {
+		opts.WriterCacheKiB = 64 << 10
+	}
 	// busy_timeout comes first so that the pragmas after it wait for a lock instead of failing.
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous("+opts.Synchronous+")")
+	// Performance only, durability unchanged: a page cache larger than SQLite's 2 MiB default, so that the
+	// indexes' pages that every insert touches stay in memory, and statement journals (which each write's
+	// savepoint needs, and which only ever roll a savepoint back) in memory rather than in a temporary file.
+	// Crash recovery is the write-ahead log's job, and it is synced as before.
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", opts.WriterCacheKiB))
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	w, err := openDB("file:" + path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open writer: %w", err)
 	}
@@ -82,7 +103,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	rq.Add("_pragma", "busy_timeout(5000)")
 	rq.Add("_pragma", "foreign_keys(1)")
 	rq.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	rq.Add("_pragma", "cache_size(-16384)") // 16 MiB per reader instead of 2
+	r, err := openDB("file:" + path + "?" + rq.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
@@ -145,27 +167,50 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // writer is the one goroutine that writes. It takes every job waiting, runs each in a savepoint of one
 // immediate transaction and commits them together.
+//
+// Before it closes a batch it yields the processor (runtime.Gosched) and takes whatever was queued
+// meanwhile, until a yield brings nothing new. Without that, group commit does not happen on a busy server:
+// the first writer to queue a job wakes this goroutine as the very next to run, so it would start a batch
+// of one while every other request handler that is about to write is still waiting for the processor (with
+// GOMAXPROCS=1, the whole server). A yield costs nothing when no other goroutine is ready to run, so a lone
+// write is not delayed.
 func (s *Store) writer() {
 	defer close(s.done)
 	for job := range s.writes {
 		jobs := []*writeJob{job}
-	drain:
-		for len(jobs) < s.batch {
-			select {
-			case j, ok := <-s.writes:
-				if !ok {
-					break drain
-				}
-				jobs = append(jobs, j)
-			default:
-				break drain
+		open := s.drain(&jobs)
+		for open && len(jobs) < s.batch {
+			n := len(jobs)
+			runtime.Gosched()
+			open = s.drain(&jobs)
+			if len(jobs) == n {
+				break
 			}
 		}
 		s.commit(jobs)
 	}
 }
 
+// drain appends the jobs waiting in the queue, up to the batch size, and reports whether the queue is
+// still open.
+func (s *Store) drain(jobs *[]*writeJob) bool {
+	for len(*jobs) < s.batch {
+		select {
+		case j, ok := <-s.writes:
+			if !ok {
+				return false
+			}
+			*jobs = append(*jobs, j)
+		default:
+			return true
+		}
+	}
+	return true
+}
+
 func (s *Store) commit(jobs []*writeJob) {
+	s.batches.Add(1)
+	s.batched.Add(int64(len(jobs)))
 	results := make([]error, len(jobs))
 	tx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {

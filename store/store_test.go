@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -199,5 +200,35 @@ func TestStore_WriteRespectsCancelledContext(t *testing.T) {
 	}
 	if n, _ := s.CountUsers(context.Background(), portal.RoleCitizen); n != 0 {
 		t.Errorf("users = %d after a cancelled write, want 0", n)
+	}
+}
+
+// TestStore_GroupCommitBatches proves that concurrent writes share transactions even on one processor,
+// where the first write to queue used to wake the writer before any other handler could queue its own.
+func TestStore_GroupCommitBatches(t *testing.T) {
+	s, _ := storetest.New(t)
+	ctx := context.Background()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	const writers, each = 32, 8
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if err := s.RecordAudit(ctx, store.Audit{Actor: portal.System, Action: "test", Subject: fmt.Sprintf("w%d-%d", w, i)}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	txs, writes := s.WriterStats()
+	if writes < writers*each {
+		t.Fatalf("writes = %d, want at least %d", writes, writers*each)
+	}
+	if avg := float64(writes) / float64(txs); avg < 12 {
+		t.Errorf("%d writes in %d transactions (%.1f a transaction): concurrent writes are not batched", writes, txs, avg)
+	}
+	if _, brk, err := s.VerifyAudit(ctx); err != nil || brk != nil {
+		t.Fatalf("verify audit: %v %+v", err, brk)
 	}
 }
