@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"portal"
 )
@@ -123,4 +124,142 @@ func (s *Store) CountRegistryData(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: count registry data: %w", err)
 	}
 	return n, nil
+}
+
+// SeedRequest is one past data request for demo volume. It is already final (delivered, denied, expired or
+// cancelled), so nothing sweeps it and no decision waits on it, and its notification is already read.
+type SeedRequest struct {
+	ID        string // random, portal.NewRequestID
+	CompanyID int64
+	CitizenID int64
+	Scopes    []portal.Scope
+	Purpose   string
+	Status    portal.RequestStatus
+	CreatedAt time.Time
+}
+
+// seedNotification is the notification kind a past request of each final status left.
+var seedNotification = map[portal.RequestStatus]portal.NotificationKind{
+	portal.StatusDelivered: portal.NotifDelivered,
+	portal.StatusDenied:    portal.NotifDenied,
+	portal.StatusExpired:   portal.NotifExpired,
+	portal.StatusCancelled: portal.NotifCancelled,
+}
+
+// SeedRequests adds many past requests, each with its (read) notification, in one write transaction and
+// with one audit entry for the whole batch, like SeedCitizens: a million requests one write at a time would
+// take far too long. It exists so that benchmarks run against a database of realistic size; only seeding
+// calls it. A request that is not final is refused, as is one whose company does not offer its scopes:
+// seeded history must be history the portal could have made.
+func (s *Store) SeedRequests(ctx context.Context, actor portal.Actor, batch []SeedRequest) (int, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	for _, r := range batch {
+		if _, ok := seedNotification[r.Status]; !ok {
+			return 0, portal.Errorf(portal.EINVALID, "seed requests: status %q is not final", r.Status)
+		}
+		if len(r.Scopes) == 0 || len(r.ID) < 32 {
+			return 0, portal.Errorf(portal.EINVALID, "seed requests: a request needs an id and scopes")
+		}
+	}
+	now := s.now()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		offered := map[int64]map[portal.Scope]bool{}
+		rows, err := tx.Query("SELECT company_id, scope FROM offers WHERE withdrawn_at IS NULL")
+		if err != nil {
+			return fmt.Errorf("store: seed requests: offers: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var sc string
+			if err := rows.Scan(&id, &sc); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: seed requests: offers: %w", err)
+			}
+			if offered[id] == nil {
+				offered[id] = map[portal.Scope]bool{}
+			}
+			offered[id][portal.Scope(sc)] = true
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("store: seed requests: offers: %w", err)
+		}
+		reqs, err := tx.Prepare("INSERT INTO data_requests (" + requestColumns + ") VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)")
+		if err != nil {
+			return fmt.Errorf("store: seed requests: prepare: %w", err)
+		}
+		defer reqs.Close()
+		notes, err := tx.Prepare("INSERT INTO notifications (citizen_id, kind, request_id, company_id, scopes, deadline, created_at, read_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)")
+		if err != nil {
+			return fmt.Errorf("store: seed requests: prepare: %w", err)
+		}
+		defer notes.Close()
+		for _, r := range batch {
+			for _, sc := range r.Scopes {
+				if !offered[r.CompanyID][sc] {
+					return portal.Errorf(portal.CodeScopeNotOffered, "seed requests: company %d does not offer %s", r.CompanyID, sc)
+				}
+			}
+			created := ms(r.CreatedAt)
+			var decided, delivered sql.NullInt64
+			deadline, reason := created, ""
+			switch r.Status {
+			case portal.StatusDelivered:
+				delivered = sql.NullInt64{Int64: created, Valid: true}
+				deadline = 0
+			case portal.StatusDenied:
+				decided = sql.NullInt64{Int64: created + 40_000, Valid: true}
+				deadline, reason = created+int64(portal.DefaultApprovalWindow/time.Millisecond), portal.ReasonCitizenDenied
+			case portal.StatusExpired:
+				deadline, reason = created+int64(portal.DefaultApprovalWindow/time.Millisecond), portal.ReasonApprovalTimeout
+			case portal.StatusCancelled:
+				decided = sql.NullInt64{Int64: created + 20_000, Valid: true}
+				deadline, reason = created+int64(portal.DefaultApprovalWindow/time.Millisecond), portal.ReasonCompanyCancelled
+			}
+			scopes := joinScopes(r.Scopes)
+			if _, err := reqs.Exec(r.ID, r.CompanyID, r.CitizenID, scopes, r.Purpose, string(r.Status), created, deadline, decided, delivered, reason); err != nil {
+				return fmt.Errorf("store: seed request: %w", err)
+			}
+			if _, err := notes.Exec(r.CitizenID, string(seedNotification[r.Status]), r.ID, r.CompanyID, scopes, created, created+3_600_000); err != nil {
+				return fmt.Errorf("store: seed notification: %w", err)
+			}
+		}
+		return appendAudit(tx, now, Audit{Actor: actor, Action: "request.seed", Subject: fmt.Sprintf("requests:%s-%s", batch[0].ID, batch[len(batch)-1].ID),
+			Details: map[string]any{"count": len(batch)}})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(batch), nil
+}
+
+// CountRequests returns how many data requests the database holds.
+func (s *Store) CountRequests(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM data_requests").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count requests: %w", err)
+	}
+	return n, nil
+}
+
+// CitizenIDs returns the ids of every citizen account, in id order.
+func (s *Store) CitizenIDs(ctx context.Context) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT id FROM users WHERE role = 'citizen' ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("store: citizen ids: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: citizen ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: citizen ids: %w", err)
+	}
+	return out, nil
 }
