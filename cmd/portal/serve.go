@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"portal"
@@ -26,8 +27,22 @@ func (env environment) serve(ctx context.Context, args []string) error {
 	trusted := fs.String("trusted-proxies", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed (env PORTAL_TRUSTED_PROXIES)")
 	dev := fs.Bool("dev", false, "local development over plain HTTP: cookies without Secure and __Host- (env PORTAL_DEV)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error (env PORTAL_LOG_LEVEL)")
+	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (net/http/pprof) on this loopback address, for profiling; off when empty (env PORTAL_PPROF_ADDR)")
 	if err := env.parse(fs, args); err != nil {
 		return err
+	}
+	if *pprofAddr != "" && !isLoopback(*pprofAddr) {
+		return usageError{msg: "--pprof-addr must be a loopback address such as 127.0.0.1:6060: the profiler must never be reachable from outside"}
+	}
+	// PORTAL_SQLITE_SYNCHRONOUS is for benchmarks only (make bench reports what durability costs): there is
+	// deliberately no flag for it, and anything but FULL weakens PRODUCT.md §8's durability.
+	synchronous := strings.ToUpper(env.getenv("PORTAL_SQLITE_SYNCHRONOUS"))
+	switch synchronous {
+	case "", "FULL":
+		synchronous = "FULL"
+	case "NORMAL":
+	default:
+		return usageError{msg: "PORTAL_SQLITE_SYNCHRONOUS must be FULL or NORMAL (benchmarks only)"}
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -48,12 +63,22 @@ func (env environment) serve(ctx context.Context, args []string) error {
 		handler = slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level})
 	}
 	log := slog.New(handler)
+	if synchronous != "FULL" {
+		log.Warn("BENCHMARK ONLY: SQLite synchronous is not FULL; acknowledged writes may be lost on power failure", "synchronous", synchronous)
+	}
 
-	s, err := openStore(ctx, *dbPath)
+	s, err := openStoreWith(ctx, *dbPath, store.Options{Synchronous: synchronous})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if *pprofAddr != "" {
+		stop, err := servePprof(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	sessionKey := []byte(env.getenv("PORTAL_SESSION_KEY"))
 	if len(sessionKey) == 0 {
 		if sessionKey, err = s.Secret(ctx, "session_key", 32); err != nil {
@@ -86,12 +111,17 @@ func (env environment) serve(ctx context.Context, args []string) error {
 
 // openStore opens the database, creating its folder.
 func openStore(ctx context.Context, path string) (*store.Store, error) {
+	return openStoreWith(ctx, path, store.Options{})
+}
+
+// openStoreWith opens the database with options, creating its folder.
+func openStoreWith(ctx context.Context, path string, opts store.Options) (*store.Store, error) {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	s, err := store.Open(ctx, path, store.Options{})
+	s, err := store.Open(ctx, path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
