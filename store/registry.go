@@ -18,12 +18,27 @@ type ScopeInfo struct {
 }
 
 // ScopeCatalog returns every scope's name and description in the language (az, en or ru; az otherwise).
+// The catalogue is read once per language and kept: only migrations write the scopes table, and they run
+// in Open, before anything reads. Every page and event names scopes, so this saves a query on each. The
+// caller must not change the returned slice.
 func (s *Store) ScopeCatalog(ctx context.Context, lang string) ([]ScopeInfo, error) {
 	switch lang {
 	case "en", "ru":
 	default:
 		lang = "az"
 	}
+	if cat, ok := s.scopeCatalog.Load(lang); ok {
+		return cat.([]ScopeInfo), nil
+	}
+	cat, err := s.readScopeCatalog(ctx, lang)
+	if err != nil {
+		return nil, err
+	}
+	s.scopeCatalog.Store(lang, cat)
+	return cat, nil
+}
+
+func (s *Store) readScopeCatalog(ctx context.Context, lang string) ([]ScopeInfo, error) {
 	// The column names come from the switch above, never from input.
 	rows, err := s.r.QueryContext(ctx, "SELECT code, name_"+lang+", desc_"+lang+" FROM scopes ORDER BY position")
 	if err != nil {

@@ -48,6 +48,8 @@ type Store struct {
 	close  sync.Once
 
 	batches, batched atomic.Int64 // transactions the writer committed or rolled back, and the writes in them
+
+	scopeCatalog sync.Map // language -> []ScopeInfo: the scopes table changes only in migrations
 }
 
 // WriterStats returns how many transactions the writer has run and how many writes they carried: their
