@@ -21,6 +21,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.handleReadyz)
 	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 	e.GET("/static/*", s.handleStatic())
+	e.GET("/favicon.ico", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/static/img/favicon.svg") })
 
 	// Browser pages: session, CSRF on every state change, nothing cached.
 	pages := e.Group("", middleware.BodyLimit("1M"), noStore, s.loadSession, s.checkCSRF)
