@@ -46,6 +46,8 @@ type Server struct {
 	sessions *auth.SessionStore
 	throttle *auth.Throttle
 	metrics  *metrics
+	// apiErrors counts the company API's error answers of the last hour for the admin overview.
+	apiErrors apiErrorWindow
 
 	// streamsDone is closed at shutdown to end event streams and long polls.
 	streamsDone chan struct{}
