@@ -26,6 +26,9 @@ func (s *Server) handleAdminCompanies(c echo.Context) error {
 func (s *Server) handleAdminCompanyCreate(c echo.Context) error {
 	in := companyInputOf(c)
 	comp, errs := in.Validate()
+	if err := s.checkVOENFree(c, comp, errs, 0); err != nil {
+		return err
+	}
 	form := companyFormOf(in, errs)
 	if len(errs) > 0 {
 		return s.renderCompanies(c, http.StatusUnprocessableEntity, form)
@@ -105,6 +108,9 @@ func (s *Server) handleAdminCompanyUpdate(c echo.Context) error {
 	}
 	in := companyInputOf(c)
 	edited, errs := in.Validate()
+	if err := s.checkVOENFree(c, edited, errs, comp.ID); err != nil {
+		return err
+	}
 	rows, offers, rowsOK := offerRowsFrom(c, names, saved)
 	d := views.AdminCompanyData{Company: comp, Form: companyFormOf(in, errs), Offers: rows}
 	if len(errs) > 0 || !rowsOK {
@@ -160,6 +166,8 @@ func (s *Server) renderCompany(c echo.Context, status int, d views.AdminCompanyD
 		return err
 	}
 	p.Title = d.Company.Name
+	// The language switcher comes back to the company's page: a POST's own path (the new key's) has no GET.
+	p.Path = companyPath(d.Company.ID, "")
 	keys, err := s.store.APIKeys(ctx, d.Company.ID)
 	if err != nil {
 		return fmt.Errorf("admin company: %w", err)
@@ -217,6 +225,25 @@ func companyPath(id int64, action string) string {
 		p += "/" + action
 	}
 	return p
+}
+
+// checkVOENFree adds the "taken" problem to errs when another company (not self) has the form's well-formed
+// VÖEN, so that the form lists it together with the other mistakes. The store's unique constraint stays the
+// guard against two admins registering the same VÖEN at once.
+func (s *Server) checkVOENFree(c echo.Context, comp portal.Company, errs portal.FieldErrors, self int64) error {
+	if _, bad := errs["voen"]; bad {
+		return nil
+	}
+	other, err := s.store.CompanyByVOEN(c.Request().Context(), comp.VOEN)
+	switch {
+	case portal.ErrorCode(err) == portal.ENOTFOUND:
+		return nil
+	case err != nil:
+		return fmt.Errorf("check VÖEN: %w", err)
+	case other.ID != self:
+		errs["voen"] = "err.voen_taken"
+	}
+	return nil
 }
 
 func isVOENTaken(err error) bool {

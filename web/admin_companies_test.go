@@ -116,6 +116,18 @@ func TestAdminCompanies_Register(t *testing.T) {
 		}
 	})
 
+	t.Run("a taken VÖEN is listed with the other mistakes", func(t *testing.T) {
+		form := validRegistration()
+		form.Set("name", "")
+		form.Set("voen", "1700000001")
+		resp, doc := b.adminSubmit("/admin/companies", "/admin/companies", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		checkFieldError(t, doc, "company-name", "name", "err.company_name")
+		checkFieldError(t, doc, "company-voen", "voen", "err.voen_taken")
+	})
+
 	t.Run("success", func(t *testing.T) {
 		seq := adminAuditHead(t, e)
 		resp, _ := b.adminSubmit("/admin/companies", "/admin/companies", validRegistration())

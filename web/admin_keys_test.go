@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,9 @@ func TestAdminKeys_ShownOnceAndStoredHashed(t *testing.T) {
 	}
 	if tgt := doc.Find(`[data-testid="new-key-copy"]`).AttrOr("data-copy-target", ""); tgt != "new-api-key" || doc.Find("#new-api-key").Length() != 1 {
 		t.Errorf("copy button targets %q", tgt)
+	}
+	if href := doc.Find(`[data-testid="lang-switcher"] a`).First().AttrOr("href", ""); href != "/lang/az?next="+url.QueryEscape(page) {
+		t.Errorf("the language switcher leads to %q, want back to the company's page", href)
 	}
 	for _, ck := range resp.Cookies() {
 		if strings.Contains(ck.Value, key) {
