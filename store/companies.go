@@ -208,7 +208,7 @@ func (s *Store) UpdateCompany(ctx context.Context, actor portal.Actor, c portal.
 	seen := map[portal.Scope]bool{}
 	for _, o := range offers {
 		if seen[o.Scope] {
-			return CompanyChanges{}, portal.Errorf(portal.EINVALID, "scope %q is offered twice", o.Scope).WithKey("err.scope_unknown")
+			return CompanyChanges{}, portal.Errorf(portal.EINVALID, "scope %q is offered twice", o.Scope)
 		}
 		seen[o.Scope] = true
 		if err := o.Validate(); err != nil {
