@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -18,6 +19,7 @@ func TestPages_AllLanguages(t *testing.T) {
 	citizen, admin, anon := e.browser(), e.browser(), e.browser()
 	citizen.login("5ABCD12", testPassword)
 	admin.login("ADMIN01", testPassword)
+	company := fmt.Sprintf("/admin/companies/%d", e.adminCompany("1700000001", portal.ScopeIdentity).ID)
 	pages := []struct {
 		who  *browser
 		path string
@@ -26,6 +28,12 @@ func TestPages_AllLanguages(t *testing.T) {
 		{anon, "/login", http.StatusOK},
 		{citizen, "/", http.StatusOK},
 		{admin, "/admin", http.StatusOK},
+		{admin, "/admin/companies", http.StatusOK},
+		{admin, "/admin/companies?q=nothing&status=suspended", http.StatusOK},
+		{admin, company, http.StatusOK},
+		{admin, company + "?done=suspended&cancelled=2", http.StatusOK},
+		{admin, "/admin/companies/4242", http.StatusNotFound},
+		{citizen, "/admin/companies", http.StatusForbidden},
 		{citizen, "/no-such-page", http.StatusNotFound},
 		{citizen, "/admin", http.StatusForbidden},
 	}

@@ -51,6 +51,14 @@ func (s *Server) routes() {
 
 	admin := pages.Group("/admin", requireRole(portal.RoleAdmin))
 	admin.GET("", s.handleAdminHome)
+	admin.GET("/companies", s.handleAdminCompanies)
+	admin.POST("/companies", s.handleAdminCompanyCreate)
+	admin.GET("/companies/:id", s.handleAdminCompany)
+	admin.POST("/companies/:id", s.handleAdminCompanyUpdate)
+	admin.POST("/companies/:id/suspend", s.handleAdminCompanySuspend)
+	admin.POST("/companies/:id/reactivate", s.handleAdminCompanyReactivate)
+	admin.POST("/companies/:id/keys", s.handleAdminKeyCreate)
+	admin.POST("/companies/:id/keys/:key/revoke", s.handleAdminKeyRevoke)
 }
 
 // handleStatic serves the embedded stylesheets and scripts. Their names carry versions, so they may be
