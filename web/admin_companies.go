@@ -150,8 +150,10 @@ func (s *Server) setCompanyStatus(c echo.Context, status portal.CompanyStatus) e
 	if err != nil {
 		return fmt.Errorf("set company status: %w", err)
 	}
-	// The cancelled requests and their notifications are committed. Telling the citizens' open pages live
-	// is the event broker's job (its own issue): it will publish these requests here.
+	// The cancelled requests and their notifications are committed: tell the citizens' open pages.
+	for _, r := range cancelled {
+		s.announce(r.CitizenID, r.ID)
+	}
 	if status == portal.CompanySuspended {
 		return c.Redirect(http.StatusSeeOther, companyPath(id, "")+"?done=suspended&cancelled="+strconv.Itoa(len(cancelled)))
 	}
