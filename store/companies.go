@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"portal"
@@ -173,4 +174,67 @@ func (s *Store) Offers(ctx context.Context, companyID int64) ([]portal.Offer, er
 		return nil, fmt.Errorf("store: offers: %w", err)
 	}
 	return out, nil
+}
+
+// OffersOf returns the offers of several companies at once (withdrawn ones included), each company's in
+// catalogue order: one query for a whole page of the catalogue.
+func (s *Store) OffersOf(ctx context.Context, companyIDs []int64) (map[int64][]portal.Offer, error) {
+	out := make(map[int64][]portal.Offer, len(companyIDs))
+	if len(companyIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.company_id, o.scope, o.purpose, o.legal_basis, o.law_name, o.retention_days, o.frequency, o.withdrawn_at
+		FROM offers o JOIN scopes s ON s.code = o.scope
+		WHERE o.company_id IN (SELECT value FROM json_each(?)) ORDER BY o.company_id, s.position`, jsonIDs(companyIDs))
+	if err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o portal.Offer
+		var scope, basis, freq string
+		var withdrawn sql.NullInt64
+		if err := rows.Scan(&o.ID, &o.CompanyID, &scope, &o.Purpose, &basis, &o.LawName, &o.RetentionDays, &freq, &withdrawn); err != nil {
+			return nil, fmt.Errorf("store: scan offer: %w", err)
+		}
+		o.Scope, o.LegalBasis, o.Frequency, o.WithdrawnAt = portal.Scope(scope), portal.LegalBasis(basis), portal.Frequency(freq), fromNullMS(withdrawn)
+		out[o.CompanyID] = append(out[o.CompanyID], o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	return out, nil
+}
+
+// CompaniesByID returns the companies with the given ids, by id; unknown ids are left out.
+func (s *Store) CompaniesByID(ctx context.Context, ids []int64) (map[int64]portal.Company, error) {
+	out := make(map[int64]portal.Company, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT "+companyColumns+" FROM companies WHERE id IN (SELECT value FROM json_each(?))", jsonIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("store: companies by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCompany(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan company: %w", err)
+		}
+		out[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: companies by id: %w", err)
+	}
+	return out, nil
+}
+
+// jsonIDs encodes ids as a JSON array, so that a list of any length is one bound parameter (json_each).
+func jsonIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }
