@@ -31,6 +31,17 @@ func (s *Server) routes() {
 
 	citizen := pages.Group("", requireRole(portal.RoleCitizen))
 	citizen.GET("/", s.handleDashboard)
+	// Companies and consents (issue 3): the only routes that change a consent (P2).
+	citizen.GET("/companies", s.handleCompanies)
+	citizen.GET("/companies/:id", s.handleCompany)
+	citizen.POST("/companies/:id/revoke-all", s.handleCompanyRevokeAll)
+	citizen.GET("/consents", s.handleConsents)
+	citizen.POST("/consents", s.handleConsentGrant)
+	citizen.POST("/consents/:id/change", s.handleConsentChange)
+	citizen.POST("/consents/:id/revoke", s.handleConsentRevoke)
+	citizen.GET("/consents/revoke-all", s.handleRevokeAllConfirm)
+	citizen.POST("/consents/revoke-all", s.handleRevokeAll)
+	citizen.GET("/data", s.handleData)
 
 	admin := pages.Group("/admin", requireRole(portal.RoleAdmin))
 	admin.GET("", s.handleAdminHome)
