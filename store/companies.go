@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"portal"
 )
@@ -101,7 +102,7 @@ func (s *Store) CompanyByVOEN(ctx context.Context, voen string) (portal.Company,
 
 // CompanyFilter narrows FindCompanies.
 type CompanyFilter struct {
-	Query  string               // part of the name, case-insensitive
+	Query  string               // part of the name, case-insensitive in Azerbaijani, English and Russian (see foldName)
 	Sector portal.Sector        // "" for all
 	Status portal.CompanyStatus // "" for all
 }
@@ -110,10 +111,8 @@ type CompanyFilter struct {
 func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Company, error) {
 	q := "SELECT " + companyColumns + " FROM companies WHERE 1 = 1"
 	var args []any
-	if f.Query != "" {
-		q += " AND instr(lower(name), lower(?)) > 0"
-		args = append(args, f.Query)
-	}
+	// The name is matched in Go: SQLite's lower() folds only ASCII, so "şirvan" would miss "Şirvan Telekom".
+	query := foldName(f.Query)
 	if f.Sector != "" {
 		q += " AND sector = ?"
 		args = append(args, string(f.Sector))
@@ -134,12 +133,21 @@ func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Co
 		if err != nil {
 			return nil, fmt.Errorf("store: scan company: %w", err)
 		}
-		out = append(out, c)
+		if query == "" || strings.Contains(foldName(c.Name), query) {
+			out = append(out, c)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: find companies: %w", err)
 	}
 	return out, nil
+}
+
+// foldName prepares a name for a case-insensitive search: lower case by the Turkic rules, which Azerbaijani
+// shares (İ→i, I→ı), then every dotted and dotless i alike, so that "INVEST", "invest" and "İnvest" all
+// match, as do "ŞİRVAN" and "şirvan". Cyrillic and the rest fold as usual.
+func foldName(s string) string {
+	return strings.ReplaceAll(strings.ToLowerSpecial(unicode.TurkishCase, strings.TrimSpace(s)), "ı", "i")
 }
 
 // CountCompanies returns how many companies exist.

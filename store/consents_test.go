@@ -351,3 +351,31 @@ func TestStore_OffersOfAndCompaniesByID(t *testing.T) {
 		t.Errorf("no ids: %v, %v", none, err)
 	}
 }
+
+// TestStore_FindCompanies_Folding searches names in any case, Azerbaijani letters included, which SQLite's
+// lower() does not fold.
+func TestStore_FindCompanies_Folding(t *testing.T) {
+	s, _ := storetest.New(t)
+	ctx := context.Background()
+	bank := newCompany(t, s, "Xəzər İnvest Bank", "1400012345", portal.ScopeIdentity)
+	tel := newCompany(t, s, "Şirvan Telekom", "1300729564", portal.ScopeIdentity)
+	ru := newCompany(t, s, "Банк Восток", "1500000001", portal.ScopeIdentity)
+	for q, want := range map[string][]int64{
+		"XƏZƏR": {bank.ID}, "invest": {bank.ID}, "INVEST": {bank.ID}, "İnvest": {bank.ID},
+		"şirvan": {tel.ID}, "ŞİRVAN": {tel.ID}, "банк": {ru.ID}, "BANK": {bank.ID}, "  telekom ": {tel.ID}, "": {ru.ID, tel.ID, bank.ID},
+	} {
+		got, err := s.FindCompanies(ctx, store.CompanyFilter{Query: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		slices.Sort(ids)
+		slices.Sort(want)
+		if !slices.Equal(ids, want) {
+			t.Errorf("%q found %v, want %v", q, ids, want)
+		}
+	}
+}

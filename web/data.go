@@ -42,13 +42,14 @@ func (s *Server) handleData(c echo.Context) error {
 	return s.render(c, views.DataPage(p, d))
 }
 
-// columnOrder is the display order of the parts of list fields; parts not named here follow, sorted.
-var columnOrder = []string{
-	"month", "amount_azn",
-	"institution", "field", "level", "year",
-	"plate", "make", "model",
-	"registry_number", "address", "area_m2",
-	"kind", "monthly_amount_azn", "since",
+// columnOrder is the display order of the parts of each list field, as PRODUCT.md §3 lists them; parts not
+// named here follow, sorted.
+var columnOrder = map[string][]string{
+	"monthly_salaries": {"month", "amount_azn"},
+	"degrees":          {"institution", "field", "level", "year"},
+	"vehicles":         {"plate", "make", "model", "year"},
+	"properties":       {"registry_number", "address", "area_m2"},
+	"benefits":         {"kind", "monthly_amount_azn", "since"},
 }
 
 // dataField turns one registry value into what the page shows: text, or a table for a list of records.
@@ -59,7 +60,7 @@ func dataField(name string, v any) views.DataField {
 		return f
 	case []any:
 		f.Present = true
-		f.Table = dataTable(x)
+		f.Table = dataTable(columnOrder[name], x)
 		return f
 	default:
 		f.Present = true
@@ -68,7 +69,7 @@ func dataField(name string, v any) views.DataField {
 	}
 }
 
-func dataTable(list []any) *views.DataTable {
+func dataTable(order []string, list []any) *views.DataTable {
 	t := &views.DataTable{}
 	seen := map[string]bool{}
 	var extra []string
@@ -80,13 +81,13 @@ func dataTable(list []any) *views.DataTable {
 		for k := range rec {
 			if !seen[k] {
 				seen[k] = true
-				if !slices.Contains(columnOrder, k) {
+				if !slices.Contains(order, k) {
 					extra = append(extra, k)
 				}
 			}
 		}
 	}
-	for _, k := range columnOrder {
+	for _, k := range order {
 		if seen[k] {
 			t.Columns = append(t.Columns, k)
 		}
