@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"portal"
 )
@@ -102,7 +104,7 @@ func (s *Store) CompanyByVOEN(ctx context.Context, voen string) (portal.Company,
 
 // CompanyFilter narrows FindCompanies.
 type CompanyFilter struct {
-	Query  string               // part of the name, case-insensitive
+	Query  string               // part of the name, case-insensitive in Azerbaijani, English and Russian (see foldName)
 	Sector portal.Sector        // "" for all
 	Status portal.CompanyStatus // "" for all
 }
@@ -111,10 +113,8 @@ type CompanyFilter struct {
 func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Company, error) {
 	q := "SELECT " + companyColumns + " FROM companies WHERE 1 = 1"
 	var args []any
-	if f.Query != "" {
-		q += " AND instr(lower(name), lower(?)) > 0"
-		args = append(args, f.Query)
-	}
+	// The name is matched in Go: SQLite's lower() folds only ASCII, so "şirvan" would miss "Şirvan Telekom".
+	query := foldName(f.Query)
 	if f.Sector != "" {
 		q += " AND sector = ?"
 		args = append(args, string(f.Sector))
@@ -135,12 +135,21 @@ func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Co
 		if err != nil {
 			return nil, fmt.Errorf("store: scan company: %w", err)
 		}
-		out = append(out, c)
+		if query == "" || strings.Contains(foldName(c.Name), query) {
+			out = append(out, c)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: find companies: %w", err)
 	}
 	return out, nil
+}
+
+// foldName prepares a name for a case-insensitive search: lower case by the Turkic rules, which Azerbaijani
+// shares (İ→i, I→ı), then every dotted and dotless i alike, so that "INVEST", "invest" and "İnvest" all
+// match, as do "ŞİRVAN" and "şirvan". Cyrillic and the rest fold as usual.
+func foldName(s string) string {
+	return strings.ReplaceAll(strings.ToLowerSpecial(unicode.TurkishCase, strings.TrimSpace(s)), "ı", "i")
 }
 
 // CountCompanies returns how many companies exist.
@@ -374,4 +383,67 @@ func cancelOpenRequests(tx *sql.Tx, now time.Time, actor portal.Actor, companyID
 		out = append(out, next)
 	}
 	return out, nil
+}
+
+// OffersOf returns the offers of several companies at once (withdrawn ones included), each company's in
+// catalogue order: one query for a whole page of the catalogue.
+func (s *Store) OffersOf(ctx context.Context, companyIDs []int64) (map[int64][]portal.Offer, error) {
+	out := make(map[int64][]portal.Offer, len(companyIDs))
+	if len(companyIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.company_id, o.scope, o.purpose, o.legal_basis, o.law_name, o.retention_days, o.frequency, o.withdrawn_at
+		FROM offers o JOIN scopes s ON s.code = o.scope
+		WHERE o.company_id IN (SELECT value FROM json_each(?)) ORDER BY o.company_id, s.position`, jsonIDs(companyIDs))
+	if err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o portal.Offer
+		var scope, basis, freq string
+		var withdrawn sql.NullInt64
+		if err := rows.Scan(&o.ID, &o.CompanyID, &scope, &o.Purpose, &basis, &o.LawName, &o.RetentionDays, &freq, &withdrawn); err != nil {
+			return nil, fmt.Errorf("store: scan offer: %w", err)
+		}
+		o.Scope, o.LegalBasis, o.Frequency, o.WithdrawnAt = portal.Scope(scope), portal.LegalBasis(basis), portal.Frequency(freq), fromNullMS(withdrawn)
+		out[o.CompanyID] = append(out[o.CompanyID], o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	return out, nil
+}
+
+// CompaniesByID returns the companies with the given ids, by id; unknown ids are left out.
+func (s *Store) CompaniesByID(ctx context.Context, ids []int64) (map[int64]portal.Company, error) {
+	out := make(map[int64]portal.Company, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT "+companyColumns+" FROM companies WHERE id IN (SELECT value FROM json_each(?))", jsonIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("store: companies by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCompany(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan company: %w", err)
+		}
+		out[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: companies by id: %w", err)
+	}
+	return out, nil
+}
+
+// jsonIDs encodes ids as a JSON array, so that a list of any length is one bound parameter (json_each).
+func jsonIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }

@@ -88,8 +88,8 @@ func offerField(sc portal.Scope, field string) string { return "offer." + string
 // offerID is the id of a row's form control: "offer-<scope>-<field>".
 func offerID(sc portal.Scope, field string) string { return "offer-" + string(sc) + "-" + field }
 
-// companyPath is the admin page of a company, with an optional action after it.
-func companyPath(id int64, action string) string {
+// adminCompanyPath is the admin page of a company, with an optional action after it.
+func adminCompanyPath(id int64, action string) string {
 	p := "/admin/companies/" + strconv.FormatInt(id, 10)
 	if action != "" {
 		p += "/" + action
@@ -97,12 +97,12 @@ func companyPath(id int64, action string) string {
 	return p
 }
 
-// companyURL is companyPath as a URL for href and action attributes.
-func companyURL(id int64, action string) templ.SafeURL { return templ.SafeURL(companyPath(id, action)) }
+// adminCompanyURL is adminCompanyPath as a URL for href and action attributes.
+func adminCompanyURL(id int64, action string) templ.SafeURL { return templ.SafeURL(adminCompanyPath(id, action)) }
 
 // keyRevokeURL is the action of a key's revoke form.
 func keyRevokeURL(companyID, keyID int64) templ.SafeURL {
-	return templ.SafeURL(companyPath(companyID, "keys/"+strconv.FormatInt(keyID, 10)+"/revoke"))
+	return templ.SafeURL(adminCompanyPath(companyID, "keys/"+strconv.FormatInt(keyID, 10)+"/revoke"))
 }
 
 // keyLabel shows a key by its prefix, in the key's own shape: "pk_abcdefgh_…".

@@ -42,7 +42,7 @@ func (s *Server) handleAdminCompanyCreate(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("register company: %w", err)
 	}
-	return c.Redirect(http.StatusSeeOther, companyPath(created.ID, "")+"?done=created")
+	return c.Redirect(http.StatusSeeOther, adminCompanyPath(created.ID, "")+"?done=created")
 }
 
 func (s *Server) renderCompanies(c echo.Context, status int, form views.CompanyForm) error {
@@ -124,7 +124,7 @@ func (s *Server) handleAdminCompanyUpdate(c echo.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("admin company update: %w", err)
 	}
-	return c.Redirect(http.StatusSeeOther, companyPath(comp.ID, "")+"?done=saved")
+	return c.Redirect(http.StatusSeeOther, adminCompanyPath(comp.ID, "")+"?done=saved")
 }
 
 // handleAdminCompanySuspend handles POST /admin/companies/{id}/suspend: the company's API calls are refused
@@ -151,13 +151,11 @@ func (s *Server) setCompanyStatus(c echo.Context, status portal.CompanyStatus) e
 		return fmt.Errorf("set company status: %w", err)
 	}
 	// The cancelled requests and their notifications are committed: tell the citizens' open pages.
-	for _, r := range cancelled {
-		s.announce(r.CitizenID, r.ID)
-	}
+	s.announceAll(cancelled)
 	if status == portal.CompanySuspended {
-		return c.Redirect(http.StatusSeeOther, companyPath(id, "")+"?done=suspended&cancelled="+strconv.Itoa(len(cancelled)))
+		return c.Redirect(http.StatusSeeOther, adminCompanyPath(id, "")+"?done=suspended&cancelled="+strconv.Itoa(len(cancelled)))
 	}
-	return c.Redirect(http.StatusSeeOther, companyPath(id, "")+"?done=reactivated")
+	return c.Redirect(http.StatusSeeOther, adminCompanyPath(id, "")+"?done=reactivated")
 }
 
 // renderCompany renders a company's page with its keys and the message of the action just done, if any.
@@ -169,7 +167,7 @@ func (s *Server) renderCompany(c echo.Context, status int, d views.AdminCompanyD
 	}
 	p.Title = d.Company.Name
 	// The language switcher comes back to the company's page: a POST's own path (the new key's) has no GET.
-	p.Path = companyPath(d.Company.ID, "")
+	p.Path = adminCompanyPath(d.Company.ID, "")
 	keys, err := s.store.APIKeys(ctx, d.Company.ID)
 	if err != nil {
 		return fmt.Errorf("admin company: %w", err)
@@ -221,7 +219,7 @@ func idParam(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-func companyPath(id int64, action string) string {
+func adminCompanyPath(id int64, action string) string {
 	p := "/admin/companies/" + strconv.FormatInt(id, 10)
 	if action != "" {
 		p += "/" + action

@@ -57,5 +57,5 @@ func (s *Server) handleAdminKeyRevoke(c echo.Context) error {
 	if err := s.store.RevokeAPIKey(c.Request().Context(), actor, companyID, keyID); err != nil {
 		return fmt.Errorf("revoke api key: %w", err)
 	}
-	return c.Redirect(http.StatusSeeOther, companyPath(companyID, "")+"?done=key_revoked")
+	return c.Redirect(http.StatusSeeOther, adminCompanyPath(companyID, "")+"?done=key_revoked")
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,12 +15,13 @@ import (
 // catalogue key (the catalogue marks one with ⟦key⟧).
 func TestPages_AllLanguages(t *testing.T) {
 	e := newTestEnv(t)
-	e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
+	aysel := e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
 	e.user("ADMIN01", "Administrator", portal.RoleAdmin)
+	citizenCompany := pagesCompany(t, e, aysel)
 	citizen, admin, anon := e.browser(), e.browser(), e.browser()
 	citizen.login("5ABCD12", testPassword)
 	admin.login("ADMIN01", testPassword)
-	company := fmt.Sprintf("/admin/companies/%d", e.adminCompany("1700000001", portal.ScopeIdentity).ID)
+	adminCompany := fmt.Sprintf("/admin/companies/%d", e.adminCompany("1700000001", portal.ScopeIdentity).ID)
 	pages := []struct {
 		who  *browser
 		path string
@@ -30,12 +32,21 @@ func TestPages_AllLanguages(t *testing.T) {
 		{admin, "/admin", http.StatusOK},
 		{admin, "/admin/companies", http.StatusOK},
 		{admin, "/admin/companies?q=nothing&status=suspended", http.StatusOK},
-		{admin, company, http.StatusOK},
-		{admin, company + "?done=suspended&cancelled=2", http.StatusOK},
+		{admin, adminCompany, http.StatusOK},
+		{admin, adminCompany + "?done=suspended&cancelled=2", http.StatusOK},
 		{admin, "/admin/companies/4242", http.StatusNotFound},
 		{citizen, "/admin/companies", http.StatusForbidden},
 		{citizen, "/no-such-page", http.StatusNotFound},
 		{citizen, "/admin", http.StatusForbidden},
+		// consents (issue 3)
+		{citizen, "/companies", http.StatusOK},
+		{citizen, "/companies?q=no-such-company", http.StatusOK},
+		{citizen, citizenCompany, http.StatusOK},
+		{citizen, "/consents", http.StatusOK},
+		{citizen, "/consents/revoke-all", http.StatusOK},
+		{citizen, "/data", http.StatusOK},
+		{citizen, "/companies/99999", http.StatusNotFound},
+		{admin, "/companies", http.StatusForbidden},
 	}
 	for _, lang := range []string{"az", "en", "ru"} {
 		for _, p := range pages {
@@ -125,4 +136,39 @@ func TestProbes(t *testing.T) {
 	if resp, _ := b.get("/static/css/"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("static directory listing: %d, want 404", resp.StatusCode)
 	}
+}
+
+// pagesCompany registers a company whose page shows every kind of offer (a law basis, a contract, a withdrawn
+// offer), grants the citizen consents to it (one then revoked) and returns the page's path.
+func pagesCompany(t *testing.T, e *testEnv, citizen portal.User) string {
+	t.Helper()
+	ctx := t.Context()
+	offers := []portal.Offer{
+		{Scope: portal.ScopeIdentity, Purpose: "Müştərinin müəyyənləşdirilməsi", LegalBasis: portal.BasisLaw, LawName: "Bank haqqında Qanun", RetentionDays: 1825, Frequency: portal.FrequencyOneOff},
+		{Scope: portal.ScopeAddress, Purpose: "Çıxarışların göndərilməsi", LegalBasis: portal.BasisContract, RetentionDays: 365, Frequency: portal.FrequencyRecurring},
+		{Scope: portal.ScopeIncome, Purpose: "Kredit qabiliyyəti", LegalBasis: portal.BasisConsent, RetentionDays: 365, Frequency: portal.FrequencyOneOff},
+		{Scope: portal.ScopeContact, Purpose: "Bildirişlər", LegalBasis: portal.BasisConsent, RetentionDays: 365, Frequency: portal.FrequencyRecurring},
+	}
+	c, err := e.store.CreateCompany(ctx, portal.System, portal.Company{Name: "Test Bank", VOEN: "1400012345", Sector: "bank", Description: "Bank", Website: "https://bank.example", ContactEmail: "dpo@bank.example"}, offers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []portal.Scope{portal.ScopeIdentity, portal.ScopeContact, portal.ScopeIncome} {
+		if _, err := e.store.GrantConsent(ctx, citizen.ID, c.ID, sc, portal.Validity1Year); err != nil {
+			t.Fatal(err)
+		}
+	}
+	income, err := e.store.ConsentsFor(ctx, citizen.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range income {
+		if cs.Scope == portal.ScopeIncome {
+			if _, _, err := e.store.RevokeConsent(ctx, citizen.ID, cs.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e.exec("UPDATE offers SET withdrawn_at = ? WHERE company_id = ? AND scope = 'contact'", e.clock.Now().UnixMilli(), c.ID)
+	return "/companies/" + strconv.FormatInt(c.ID, 10)
 }

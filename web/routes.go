@@ -37,6 +37,17 @@ func (s *Server) routes() {
 	citizen.POST("/requests/:id/approve", s.handleRequestApprove)
 	citizen.POST("/requests/:id/deny", s.handleRequestDeny)
 	citizen.GET("/events", s.handleEvents)
+	// Companies and consents (issue 3): the only routes that change a consent (P2).
+	citizen.GET("/companies", s.handleCompanies)
+	citizen.GET("/companies/:id", s.handleCompany)
+	citizen.POST("/companies/:id/revoke-all", s.handleCompanyRevokeAll)
+	citizen.GET("/consents", s.handleConsents)
+	citizen.POST("/consents", s.handleConsentGrant)
+	citizen.POST("/consents/:id/change", s.handleConsentChange)
+	citizen.POST("/consents/:id/revoke", s.handleConsentRevoke)
+	citizen.GET("/consents/revoke-all", s.handleRevokeAllConfirm)
+	citizen.POST("/consents/revoke-all", s.handleRevokeAll)
+	citizen.GET("/data", s.handleData)
 
 	// The company API: an API key in the Authorization header, JSON in and out, never cached. No cookies
 	// are read, so no CSRF check applies.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -24,9 +23,9 @@ func (n scopeNames) list(scopes []portal.Scope) []string {
 
 // scopeNames reads the scope catalogue in the visitor's language.
 func (s *Server) scopeNames(c echo.Context) (scopeNames, error) {
-	cat, err := s.store.ScopeCatalog(c.Request().Context(), string(i18n.LangFrom(c.Request().Context())))
+	cat, err := s.scopeCatalog(c)
 	if err != nil {
-		return nil, fmt.Errorf("scope names: %w", err)
+		return nil, err
 	}
 	out := make(scopeNames, len(cat))
 	for _, si := range cat {

@@ -58,7 +58,7 @@ func TestJourney_LiveApproval(t *testing.T) {
 		}
 		first := b.text(sel + ` [data-testid="countdown"]`)
 		b.waitFor("the countdown to tick", fmt.Sprintf(`document.querySelector('%s [data-testid="countdown"]').textContent.trim() !== %q`, sel, first), 5*time.Second)
-		b.do(chromedp.Click(sel+` [data-testid="pending-review"]`))
+		b.do(chromedp.Click(sel + ` [data-testid="pending-review"]`))
 		b.waitFor("the request page", `!!document.querySelector('[data-testid="approve"]')`, 10*time.Second)
 		if got := b.text(`#request-panel [data-testid="binding-code"]`); got != code {
 			t.Fatalf("binding code on screen %q, API %q", got, code)

@@ -152,4 +152,3 @@ func key(t *testing.T, company string) string {
 	}
 	return k
 }
-

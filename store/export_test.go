@@ -7,8 +7,8 @@ import (
 	"portal"
 )
 
-// InsertRequestForTest writes a data request exactly as given, so that the admin tests (issue 6) have
-// requests to count and cancel without going through the company API.
+// InsertRequestForTest writes a data request exactly as given, through the store's own insert, so that tests
+// can set up a request in any state (approved, say) without the request use cases.
 func (s *Store) InsertRequestForTest(ctx context.Context, r portal.DataRequest) error {
 	return s.write(ctx, func(tx *sql.Tx) error { return insertRequest(tx, r) })
 }
