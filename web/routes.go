@@ -36,6 +36,9 @@ func (s *Server) routes() {
 	citizen.POST("/requests/:id/approve", s.handleRequestApprove)
 	citizen.POST("/requests/:id/deny", s.handleRequestDeny)
 	citizen.GET("/events", s.handleEvents)
+	citizen.GET("/history", s.handleHistory)
+	citizen.GET("/history.csv", s.handleHistoryCSV)
+	citizen.GET("/history.json", s.handleHistoryJSON)
 
 	// The company API: an API key in the Authorization header, JSON in and out, never cached. No cookies
 	// are read, so no CSRF check applies.
