@@ -35,6 +35,7 @@ func TestPages_AllLanguages(t *testing.T) {
 		{citizen, "/history", http.StatusOK},
 		{citizen, "/history?status=grant&from=2026-03-01&to=2026-03-31", http.StatusOK},
 		{citizen, "/history?status=stolen", http.StatusBadRequest},
+		{citizen, "/notifications", http.StatusOK},
 	}
 	for _, lang := range []string{"az", "en", "ru"} {
 		for _, p := range pages {
