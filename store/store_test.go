@@ -205,3 +205,25 @@ func TestStore_WriteRespectsCancelledContext(t *testing.T) {
 		t.Errorf("users = %d after a cancelled write, want 0", n)
 	}
 }
+
+func TestStore_FindCompanies_AzerbaijaniOrder(t *testing.T) {
+	s, _ := storetest.New(t)
+	for i, name := range []string{"Şirvan Telekom", "Xəzər Bank", "Çinar MMC", "Sumqayıt Su", "Ədalət Sığorta", "Elm Universiteti", "Cənub Enerji"} {
+		if _, err := s.CreateCompany(context.Background(), portal.System, portal.Company{Name: name, VOEN: fmt.Sprintf("14000000%02d", i), Sector: "other"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.FindCompanies(context.Background(), store.CompanyFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Name)
+	}
+	// The Azerbaijani alphabet: ... C Ç D E Ə F G Ğ H X I İ ... S Ş T ...
+	want := []string{"Cənub Enerji", "Çinar MMC", "Elm Universiteti", "Ədalət Sığorta", "Xəzər Bank", "Sumqayıt Su", "Şirvan Telekom"}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("order = %v, want %v", names, want)
+	}
+}
