@@ -205,3 +205,30 @@ func TestOffer_Active(t *testing.T) {
 		})
 	}
 }
+
+func TestOffer_FieldErrors(t *testing.T) {
+	t.Run("valid", func(t *testing.T) {
+		if errs := validOffer().FieldErrors(); len(errs) != 0 {
+			t.Errorf("FieldErrors() = %v, want none", errs)
+		}
+	})
+	t.Run("every field wrong at once", func(t *testing.T) {
+		o := portal.Offer{Scope: "passwords", Purpose: " ", LegalBasis: portal.BasisLaw, RetentionDays: 0, Frequency: "daily"}
+		want := portal.FieldErrors{
+			"scope": "err.scope_unknown", "purpose": "err.purpose_length", "law_name": "err.law_name",
+			"retention_days": "err.retention", "frequency": "err.frequency",
+		}
+		if got := o.FieldErrors(); !maps.Equal(got, want) {
+			t.Errorf("FieldErrors() = %v, want %v", got, want)
+		}
+		// Validate reports the first of them, in form order.
+		wantErr(t, o.Validate(), portal.EINVALID, "err.scope_unknown")
+	})
+	t.Run("unknown basis", func(t *testing.T) {
+		o := validOffer()
+		o.LegalBasis = "whim"
+		if got := o.FieldErrors(); !maps.Equal(got, portal.FieldErrors{"legal_basis": "err.legal_basis"}) {
+			t.Errorf("FieldErrors() = %v", got)
+		}
+	})
+}

@@ -3,8 +3,16 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"portal"
 )
@@ -100,7 +108,7 @@ func (s *Store) CompanyByVOEN(ctx context.Context, voen string) (portal.Company,
 
 // CompanyFilter narrows FindCompanies.
 type CompanyFilter struct {
-	Query  string               // part of the name, case-insensitive
+	Query  string               // part of the name, case-insensitive in Azerbaijani, English and Russian (see foldName)
 	Sector portal.Sector        // "" for all
 	Status portal.CompanyStatus // "" for all
 }
@@ -109,10 +117,8 @@ type CompanyFilter struct {
 func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Company, error) {
 	q := "SELECT " + companyColumns + " FROM companies WHERE 1 = 1"
 	var args []any
-	if f.Query != "" {
-		q += " AND instr(lower(name), lower(?)) > 0"
-		args = append(args, f.Query)
-	}
+	// The name is matched in Go: SQLite's lower() folds only ASCII, so "şirvan" would miss "Şirvan Telekom".
+	query := foldName(f.Query)
 	if f.Sector != "" {
 		q += " AND sector = ?"
 		args = append(args, string(f.Sector))
@@ -121,7 +127,7 @@ func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Co
 		q += " AND status = ?"
 		args = append(args, string(f.Status))
 	}
-	q += " ORDER BY name, id"
+	q += " ORDER BY id"
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: find companies: %w", err)
@@ -133,12 +139,24 @@ func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Co
 		if err != nil {
 			return nil, fmt.Errorf("store: scan company: %w", err)
 		}
-		out = append(out, c)
+		if query == "" || strings.Contains(foldName(c.Name), query) {
+			out = append(out, c)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: find companies: %w", err)
 	}
+	// Azerbaijani alphabetical order (Ç after C, Ə after E, Ş after S...), which SQLite's byte order is not.
+	col := collate.New(language.Azerbaijani)
+	slices.SortStableFunc(out, func(a, b portal.Company) int { return col.CompareString(a.Name, b.Name) })
 	return out, nil
+}
+
+// foldName prepares a name for a case-insensitive search: lower case by the Turkic rules, which Azerbaijani
+// shares (İ→i, I→ı), then every dotted and dotless i alike, so that "INVEST", "invest" and "İnvest" all
+// match, as do "ŞİRVAN" and "şirvan". Cyrillic and the rest fold as usual.
+func foldName(s string) string {
+	return strings.ReplaceAll(strings.ToLowerSpecial(unicode.TurkishCase, strings.TrimSpace(s)), "ı", "i")
 }
 
 // CountCompanies returns how many companies exist.
@@ -152,7 +170,14 @@ func (s *Store) CountCompanies(ctx context.Context) (int, error) {
 
 // Offers returns a company's offers in catalogue order, withdrawn ones included.
 func (s *Store) Offers(ctx context.Context, companyID int64) ([]portal.Offer, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.company_id, o.scope, o.purpose, o.legal_basis, o.law_name, o.retention_days, o.frequency, o.withdrawn_at
+	return queryOffers(ctx, s.r, companyID)
+}
+
+// queryOffers reads a company's offers through the read pool or inside a write transaction.
+func queryOffers(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, companyID int64) ([]portal.Offer, error) {
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.company_id, o.scope, o.purpose, o.legal_basis, o.law_name, o.retention_days, o.frequency, o.withdrawn_at
 		FROM offers o JOIN scopes s ON s.code = o.scope WHERE o.company_id = ? ORDER BY s.position`, companyID)
 	if err != nil {
 		return nil, fmt.Errorf("store: offers: %w", err)
@@ -173,4 +198,259 @@ func (s *Store) Offers(ctx context.Context, companyID int64) ([]portal.Offer, er
 		return nil, fmt.Errorf("store: offers: %w", err)
 	}
 	return out, nil
+}
+
+// CompanyChanges tells what UpdateCompany changed: the names of the detail fields, and the scopes of the
+// offers added (or restored after a withdrawal), changed and withdrawn. It holds no values.
+type CompanyChanges struct {
+	Fields    []string
+	Added     []portal.Scope
+	Changed   []portal.Scope
+	Withdrawn []portal.Scope
+}
+
+// Empty reports whether nothing changed.
+func (ch CompanyChanges) Empty() bool {
+	return len(ch.Fields) == 0 && len(ch.Added) == 0 && len(ch.Changed) == 0 && len(ch.Withdrawn) == 0
+}
+
+// UpdateCompany saves a company's details (validated by the caller; status and creation time stay) and
+// makes offers the company's complete set of active offers: a scope not among them that was offered is
+// withdrawn (withdrawn_at is set; consents are left as they are, P2), a new or withdrawn one is added, a
+// different one is changed. Details, offers and the audit entry, which names the changed fields and scopes
+// but no values, are one transaction. A VÖEN in use by another company is a conflict.
+func (s *Store) UpdateCompany(ctx context.Context, actor portal.Actor, c portal.Company, offers []portal.Offer) (CompanyChanges, error) {
+	now := s.now()
+	seen := map[portal.Scope]bool{}
+	for _, o := range offers {
+		if seen[o.Scope] {
+			return CompanyChanges{}, portal.Errorf(portal.EINVALID, "scope %q is offered twice", o.Scope)
+		}
+		seen[o.Scope] = true
+		if err := o.Validate(); err != nil {
+			return CompanyChanges{}, err
+		}
+	}
+	var ch CompanyChanges
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		ch = CompanyChanges{Fields: []string{}, Added: []portal.Scope{}, Changed: []portal.Scope{}, Withdrawn: []portal.Scope{}}
+		cur, err := scanCompany(tx.QueryRow("SELECT "+companyColumns+" FROM companies WHERE id = ?", c.ID))
+		if err != nil {
+			return notFound(err, "company")
+		}
+		for _, f := range []struct {
+			name     string
+			old, new string
+		}{
+			{"name", cur.Name, c.Name}, {"voen", cur.VOEN, c.VOEN}, {"sector", string(cur.Sector), string(c.Sector)},
+			{"description", cur.Description, c.Description}, {"website", cur.Website, c.Website},
+			{"contact_email", cur.ContactEmail, c.ContactEmail},
+		} {
+			if f.old != f.new {
+				ch.Fields = append(ch.Fields, f.name)
+			}
+		}
+		if len(ch.Fields) > 0 {
+			_, err := tx.Exec("UPDATE companies SET name = ?, voen = ?, sector = ?, description = ?, website = ?, contact_email = ? WHERE id = ?",
+				c.Name, c.VOEN, string(c.Sector), c.Description, c.Website, c.ContactEmail, c.ID)
+			if err != nil {
+				if isUniqueViolation(err) {
+					return portal.Errorf(portal.ECONFLICT, "a company with VÖEN %s is registered", c.VOEN).WithKey("err.voen_taken")
+				}
+				return fmt.Errorf("store: update company: %w", err)
+			}
+		}
+		current, err := queryOffers(context.Background(), tx, c.ID)
+		if err != nil {
+			return err
+		}
+		byScope := make(map[portal.Scope]portal.Offer, len(current))
+		for _, o := range current {
+			byScope[o.Scope] = o
+		}
+		// Catalogue order, so that the audit entry lists scopes the same way every time.
+		want := make(map[portal.Scope]portal.Offer, len(offers))
+		for _, o := range offers {
+			want[o.Scope] = o
+		}
+		for _, sc := range portal.Scopes {
+			old, had := byScope[sc]
+			o, keep := want[sc]
+			switch {
+			case keep && (!had || !old.Active()):
+				ch.Added = append(ch.Added, sc)
+			case keep && !sameOffer(old, o):
+				ch.Changed = append(ch.Changed, sc)
+			case !keep && had && old.Active():
+				if _, err := tx.Exec("UPDATE offers SET withdrawn_at = ? WHERE company_id = ? AND scope = ? AND withdrawn_at IS NULL", ms(now), c.ID, string(sc)); err != nil {
+					return fmt.Errorf("store: withdraw offer: %w", err)
+				}
+				ch.Withdrawn = append(ch.Withdrawn, sc)
+				continue
+			default:
+				continue
+			}
+			o.CompanyID = c.ID
+			if err := upsertOffer(tx, o); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, now, Audit{Actor: actor, Action: "company.update", Subject: fmt.Sprintf("company:%d", c.ID),
+			Details: map[string]any{"fields": ch.Fields, "offers_added": ch.Added, "offers_changed": ch.Changed, "offers_withdrawn": ch.Withdrawn}})
+	})
+	if err != nil {
+		return CompanyChanges{}, err
+	}
+	return ch, nil
+}
+
+// sameOffer reports whether two offers say the same, as upsertOffer would store them.
+func sameOffer(a, b portal.Offer) bool {
+	return strings.TrimSpace(a.Purpose) == strings.TrimSpace(b.Purpose) && a.LegalBasis == b.LegalBasis &&
+		a.LawName == b.LawName && a.RetentionDays == b.RetentionDays && a.Frequency == b.Frequency
+}
+
+// SetCompanyStatus suspends or reactivates a company. The API checks the status on every call, so a
+// suspension blocks the company at once. Suspending also cancels, in the same transaction, every pending or
+// approved request of the company (reason company_suspended), each with its citizen's notification and
+// audit entry; consents are not touched (P2). Reactivating restores API access and nothing else: cancelled
+// requests stay cancelled. Setting the status the company already has is a conflict. It returns the
+// company as saved and the requests it cancelled, so that the caller can announce them.
+func (s *Store) SetCompanyStatus(ctx context.Context, actor portal.Actor, companyID int64, status portal.CompanyStatus) (portal.Company, []portal.DataRequest, error) {
+	if status != portal.CompanyActive && status != portal.CompanySuspended {
+		return portal.Company{}, nil, portal.Errorf(portal.EINVALID, "unknown company status %q", status)
+	}
+	now := s.now()
+	var out portal.Company
+	var cancelled []portal.DataRequest
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cancelled = nil
+		c, err := scanCompany(tx.QueryRow("SELECT "+companyColumns+" FROM companies WHERE id = ?", companyID))
+		if err != nil {
+			return notFound(err, "company")
+		}
+		if c.Status == status {
+			return portal.Errorf(portal.ECONFLICT, "the company is already %s", status)
+		}
+		if _, err := tx.Exec("UPDATE companies SET status = ? WHERE id = ?", string(status), companyID); err != nil {
+			return fmt.Errorf("store: set company status: %w", err)
+		}
+		c.Status = status
+		out = c
+		action := "company.reactivate"
+		if status == portal.CompanySuspended {
+			action = "company.suspend"
+			if cancelled, err = cancelOpenRequests(tx, now, actor, companyID); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, now, Audit{Actor: actor, Action: action, Subject: fmt.Sprintf("company:%d", companyID),
+			Details: map[string]any{"cancelled_requests": len(cancelled)}})
+	})
+	if err != nil {
+		return portal.Company{}, nil, err
+	}
+	return out, cancelled, nil
+}
+
+// cancelOpenRequests cancels the company's pending and approved requests because it was suspended, each
+// with its citizen's notification and audit entry, inside the caller's transaction. A request already past
+// its deadline is left for the sweeper, which marks it expired.
+func cancelOpenRequests(tx *sql.Tx, now time.Time, actor portal.Actor, companyID int64) ([]portal.DataRequest, error) {
+	rows, err := tx.Query("SELECT "+requestColumns+" FROM data_requests WHERE company_id = ? AND status IN ('pending', 'approved')", companyID)
+	if err != nil {
+		return nil, fmt.Errorf("store: open requests of company: %w", err)
+	}
+	var open []portal.DataRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: scan request: %w", err)
+		}
+		open = append(open, r)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("store: open requests of company: %w", err)
+	}
+	var out []portal.DataRequest
+	for _, r := range open {
+		next, ok := r.CancelFor(portal.ReasonCompanySuspended, now)
+		if !ok {
+			continue
+		}
+		if saved, err := saveRequestState(tx, next, r.Status); err != nil {
+			return nil, err
+		} else if !saved {
+			continue
+		}
+		if err := notifyRequest(tx, now, next, portal.NotifCancelled, actor, "request.cancel"); err != nil {
+			return nil, err
+		}
+		out = append(out, next)
+	}
+	return out, nil
+}
+
+// OffersOf returns the offers of several companies at once (withdrawn ones included), each company's in
+// catalogue order: one query for a whole page of the catalogue.
+func (s *Store) OffersOf(ctx context.Context, companyIDs []int64) (map[int64][]portal.Offer, error) {
+	out := make(map[int64][]portal.Offer, len(companyIDs))
+	if len(companyIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.company_id, o.scope, o.purpose, o.legal_basis, o.law_name, o.retention_days, o.frequency, o.withdrawn_at
+		FROM offers o JOIN scopes s ON s.code = o.scope
+		WHERE o.company_id IN (SELECT value FROM json_each(?)) ORDER BY o.company_id, s.position`, jsonIDs(companyIDs))
+	if err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o portal.Offer
+		var scope, basis, freq string
+		var withdrawn sql.NullInt64
+		if err := rows.Scan(&o.ID, &o.CompanyID, &scope, &o.Purpose, &basis, &o.LawName, &o.RetentionDays, &freq, &withdrawn); err != nil {
+			return nil, fmt.Errorf("store: scan offer: %w", err)
+		}
+		o.Scope, o.LegalBasis, o.Frequency, o.WithdrawnAt = portal.Scope(scope), portal.LegalBasis(basis), portal.Frequency(freq), fromNullMS(withdrawn)
+		out[o.CompanyID] = append(out[o.CompanyID], o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: offers: %w", err)
+	}
+	return out, nil
+}
+
+// CompaniesByID returns the companies with the given ids, by id; unknown ids are left out.
+func (s *Store) CompaniesByID(ctx context.Context, ids []int64) (map[int64]portal.Company, error) {
+	out := make(map[int64]portal.Company, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT "+companyColumns+" FROM companies WHERE id IN (SELECT value FROM json_each(?))", jsonIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("store: companies by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCompany(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan company: %w", err)
+		}
+		out[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: companies by id: %w", err)
+	}
+	return out, nil
+}
+
+// jsonIDs encodes ids as a JSON array, so that a list of any length is one bound parameter (json_each).
+func jsonIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }

@@ -194,21 +194,74 @@ func (s *Store) RevokeConsent(ctx context.Context, citizenID, consentID int64) (
 		if err != nil {
 			return notFound(err, "consent")
 		}
-		next, ev, err := portal.Revoke(cur, now)
-		if err != nil {
-			return err
-		}
-		if err := saveConsent(tx, next); err != nil {
-			return err
-		}
-		if err := recordConsentEvent(tx, ev); err != nil {
-			return err
-		}
-		out = next
-		cancelled, err = cancelApprovedNeeding(tx, now, citizenID, cur.CompanyID, cur.Scope)
+		out, cancelled, err = revokeConsent(tx, now, cur)
 		return err
 	})
 	return out, cancelled, err
+}
+
+// revokeConsent applies the domain's Revoke to cur, records its event and audit entry and cancels the
+// approved requests that needed it (P3), all inside the caller's transaction.
+func revokeConsent(tx *sql.Tx, now time.Time, cur portal.Consent) (portal.Consent, []portal.DataRequest, error) {
+	next, ev, err := portal.Revoke(cur, now)
+	if err != nil {
+		return portal.Consent{}, nil, err
+	}
+	if err := saveConsent(tx, next); err != nil {
+		return portal.Consent{}, nil, err
+	}
+	if err := recordConsentEvent(tx, ev); err != nil {
+		return portal.Consent{}, nil, err
+	}
+	cancelled, err := cancelApprovedNeeding(tx, now, cur.CitizenID, cur.CompanyID, cur.Scope)
+	if err != nil {
+		return portal.Consent{}, nil, err
+	}
+	return next, cancelled, nil
+}
+
+// RevokeCompanyConsents ends every consent the citizen holds active to one company, in one transaction:
+// each gets its event and audit entry, and the approved requests needing it are cancelled (P3). It returns
+// the revoked consents (none when nothing was active) and the cancelled requests.
+func (s *Store) RevokeCompanyConsents(ctx context.Context, citizenID, companyID int64) ([]portal.Consent, []portal.DataRequest, error) {
+	return s.revokeAll(ctx, citizenID, "citizen_id = ? AND company_id = ? AND granted = 1 ORDER BY scope", citizenID, companyID)
+}
+
+// RevokeAllConsents ends every consent the citizen holds active, to every company, in one transaction, as
+// RevokeCompanyConsents does for one company.
+func (s *Store) RevokeAllConsents(ctx context.Context, citizenID int64) ([]portal.Consent, []portal.DataRequest, error) {
+	return s.revokeAll(ctx, citizenID, "citizen_id = ? AND granted = 1 ORDER BY company_id, scope", citizenID)
+}
+
+// revokeAll revokes, in one write, each consent selected by where that is active at the write's time.
+func (s *Store) revokeAll(ctx context.Context, citizenID int64, where string, args ...any) ([]portal.Consent, []portal.DataRequest, error) {
+	now := s.now()
+	var revoked []portal.Consent
+	var cancelled []portal.DataRequest
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		revoked, cancelled = nil, nil
+		// Inside the writer's transaction, as every other statement there: not cut short by the caller.
+		granted, err := queryConsents(context.Background(), tx, where, args...)
+		if err != nil {
+			return err
+		}
+		for _, cur := range granted {
+			if cur.CitizenID != citizenID || !cur.ActiveAt(now) {
+				continue // already past its validity end: nothing to revoke
+			}
+			next, cs, err := revokeConsent(tx, now, cur)
+			if err != nil {
+				return err
+			}
+			revoked = append(revoked, next)
+			cancelled = append(cancelled, cs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: revoke consents: %w", err)
+	}
+	return revoked, cancelled, nil
 }
 
 // ConsentEvents returns the citizen's consent events, newest first, at most limit.

@@ -243,9 +243,8 @@ type RequestScope struct {
 
 // legalBasisText names a legal basis, with the law's name when the basis is a law.
 func legalBasisText(ctx context.Context, b portal.LegalBasis, law string) string {
-	text := t(ctx, "basis."+string(b))
-	if law != "" {
-		text += ": " + law
+	if b == portal.BasisLaw && law != "" {
+		return t(ctx, "basis.law_named", law)
 	}
-	return text
+	return t(ctx, "basis."+string(b))
 }

@@ -347,7 +347,7 @@ func TestPages(t *testing.T) {
 				}
 
 				t.Run("admin home", func(t *testing.T) {
-					doc, _ := render(t, ctx, views.AdminHome(p))
+					doc, _ := render(t, ctx, views.AdminHome(p, views.AdminOverviewData{}))
 					checkLayout(t, doc, lang, u)
 					mustHave(t, doc, testid("admin-title"))
 				})

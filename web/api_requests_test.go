@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"portal"
+	"portal/store/storetest"
 )
 
 const (
@@ -144,16 +145,7 @@ func TestAPI_Errors(t *testing.T) {
 
 func countRows(t *testing.T, e *testEnv, table string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", e.store.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return len(storetest.Dump(t, e.store.Path(), table))
 }
 
 func TestAPI_ApproveCollect(t *testing.T) {
@@ -391,5 +383,36 @@ func TestAPI_LongPollWokenByDecision(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("long poll not woken by the decision after %s", time.Since(start))
+	}
+}
+
+// TestAPI_SuspendedCompany: suspension blocks the next call at once and cancels open requests; consents stay;
+// reactivation restores access.
+func TestAPI_SuspendedCompany(t *testing.T) {
+	a := newAPIEnv(t)
+	ctx := context.Background()
+	a.grant(a.aysel, a.bank, portal.ScopeIdentity)
+	id := a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "income")).str("id")
+	admin := portal.Actor{Kind: portal.ActorAdmin, ID: 1}
+	if _, _, err := a.store.SetCompanyStatus(ctx, admin, a.bank.ID, portal.CompanySuspended); err != nil {
+		t.Fatal(err)
+	}
+	a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "identity")).problem(t, 403, "company_suspended")
+	a.api(a.bankKey, "GET", "/api/v1/requests/"+id, "").problem(t, 403, "company_suspended")
+	if _, err := a.store.DecideRequest(ctx, a.aysel.ID, id, true, ""); err == nil {
+		t.Error("approving a request of a suspended company succeeded")
+	}
+	if consents, _ := a.store.ConsentsFor(ctx, a.aysel.ID, a.bank.ID); len(consents) != 1 || !consents[0].ActiveAt(a.clock.Now()) {
+		t.Errorf("suspension touched the consents: %+v", consents)
+	}
+	if _, _, err := a.store.SetCompanyStatus(ctx, admin, a.bank.ID, portal.CompanyActive); err != nil {
+		t.Fatal(err)
+	}
+	got := a.api(a.bankKey, "GET", "/api/v1/requests/"+id, "")
+	if got.str("status") != "cancelled" || got.str("reason") != "company_suspended" {
+		t.Errorf("after suspension: %s", got.Raw)
+	}
+	if got := a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "identity")); got.Status != 200 {
+		t.Errorf("after reactivation: %d %s", got.Status, got.Raw)
 	}
 }

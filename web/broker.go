@@ -3,6 +3,8 @@ package web
 import (
 	"strconv"
 	"sync"
+
+	"portal"
 )
 
 // Broker carries change notices from whoever made a change to whoever is waiting for it: citizens' event
@@ -91,4 +93,11 @@ func (s *Server) announce(citizenID int64, requestID string) {
 	n := Notice{Kind: "request", RequestID: requestID}
 	s.broker.Publish(citizenTopic(citizenID), n)
 	s.broker.Publish(requestTopic(requestID), n)
+}
+
+// announceAll announces each request, e.g. those a revoke or a suspension cancelled.
+func (s *Server) announceAll(requests []portal.DataRequest) {
+	for _, r := range requests {
+		s.announce(r.CitizenID, r.ID)
+	}
 }

@@ -106,6 +106,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	ctx := c.Request().Context()
 	msg := i18n.T(ctx, "err.generic")
 	switch {
+	case status == http.StatusNotFound && pe.Key != "":
+		msg = i18n.T(ctx, pe.Key) // what was not found, when the handler says ("This consent was not found.")
 	case status == http.StatusNotFound:
 		msg = i18n.T(ctx, "err.page_not_found")
 	case status == http.StatusForbidden:
@@ -116,6 +118,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	page := s.page(c, i18n.T(ctx, "error.title"))
 	var rerr error
 	if isHTMX(c) {
+		// htmx swaps no 4xx or 5xx answer by default, and the element that asked may be a small control:
+		// the error goes to the layout's live flash region instead, scrolled into view. portal.js lets htmx
+		// swap an error answer that names its target this way.
+		c.Response().Header().Set("HX-Retarget", "#flash-region")
+		c.Response().Header().Set("HX-Reswap", "innerHTML show:top")
 		rerr = s.renderStatus(c, status, views.ErrorFragment(views.ErrorData{Status: status, Message: msg, RequestID: RequestIDOf(c)}))
 	} else {
 		rerr = s.renderStatus(c, status, views.ErrorPage(page, views.ErrorData{Status: status, Message: msg, RequestID: RequestIDOf(c)}))

@@ -147,11 +147,3 @@ func (b *browser) cookie(name string) *http.Cookie {
 	}
 	return nil
 }
-
-func formOf(kv ...string) url.Values {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v.Set(kv[i], kv[i+1])
-	}
-	return v
-}

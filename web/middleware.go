@@ -100,6 +100,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		elapsed := time.Since(start)
 		s.metrics.observe(c.Request().Method, route, status, elapsed)
+		if status >= 400 && strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			s.apiErrors.add(s.clock.Now(), status) // the admin overview's "API errors in the last hour"
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError

@@ -19,7 +19,8 @@ func actorOf(u *portal.User) (portal.Actor, int64) {
 	return portal.Actor{Kind: portal.ActorCitizen, ID: u.ID}, u.ID
 }
 
-// pageFor builds the layout's view model: language, user, CSRF token, unread count, request id.
+// pageFor builds the layout's view model: language, user, CSRF token, unread count, request id, and the
+// flash message a redirect left for this page.
 func (s *Server) pageFor(c echo.Context, titleKey string) (views.Page, error) {
 	ctx := c.Request().Context()
 	p := s.page(c, i18n.T(ctx, titleKey))
@@ -28,6 +29,7 @@ func (s *Server) pageFor(c echo.Context, titleKey string) (views.Page, error) {
 		return views.Page{}, err
 	}
 	p.CSRF = tok
+	p.Flashes = append(p.Flashes, s.takeFlashes(c)...)
 	if u := userOf(c); u != nil && !u.IsAdmin() {
 		if p.Unread, err = s.store.UnreadCount(ctx, u.ID); err != nil {
 			return views.Page{}, fmt.Errorf("page: %w", err)

@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"portal"
 )
@@ -13,11 +17,14 @@ import (
 // catalogue key (the catalogue marks one with ⟦key⟧).
 func TestPages_AllLanguages(t *testing.T) {
 	e := newTestEnv(t)
-	e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
+	aysel := e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
 	e.user("ADMIN01", "Administrator", portal.RoleAdmin)
+	citizenCompany := pagesCompany(t, e, aysel)
+	historyEntries(e, aysel)
 	citizen, admin, anon := e.browser(), e.browser(), e.browser()
 	citizen.login("5ABCD12", testPassword)
 	admin.login("ADMIN01", testPassword)
+	adminCompany := fmt.Sprintf("/admin/companies/%d", e.adminCompany("1700000001", portal.ScopeIdentity).ID)
 	pages := []struct {
 		who  *browser
 		path string
@@ -26,8 +33,27 @@ func TestPages_AllLanguages(t *testing.T) {
 		{anon, "/login", http.StatusOK},
 		{citizen, "/", http.StatusOK},
 		{admin, "/admin", http.StatusOK},
+		{admin, "/admin/companies", http.StatusOK},
+		{admin, "/admin/companies?q=nothing&status=suspended", http.StatusOK},
+		{admin, adminCompany, http.StatusOK},
+		{admin, adminCompany + "?done=suspended&cancelled=2", http.StatusOK},
+		{admin, "/admin/companies/4242", http.StatusNotFound},
+		{citizen, "/admin/companies", http.StatusForbidden},
 		{citizen, "/no-such-page", http.StatusNotFound},
 		{citizen, "/admin", http.StatusForbidden},
+		// consents (issue 3)
+		{citizen, "/companies", http.StatusOK},
+		{citizen, "/companies?q=no-such-company", http.StatusOK},
+		{citizen, citizenCompany, http.StatusOK},
+		{citizen, "/consents", http.StatusOK},
+		{citizen, "/consents/revoke-all", http.StatusOK},
+		{citizen, "/data", http.StatusOK},
+		{citizen, "/companies/99999", http.StatusNotFound},
+		{admin, "/companies", http.StatusForbidden},
+		{citizen, "/history", http.StatusOK},
+		{citizen, "/history?status=grant&from=2026-03-01&to=2026-03-31", http.StatusOK},
+		{citizen, "/history?status=stolen", http.StatusBadRequest},
+		{citizen, "/notifications", http.StatusOK},
 	}
 	for _, lang := range []string{"az", "en", "ru"} {
 		for _, p := range pages {
@@ -117,4 +143,78 @@ func TestProbes(t *testing.T) {
 	if resp, _ := b.get("/static/css/"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("static directory listing: %d, want 404", resp.StatusCode)
 	}
+}
+
+// pagesCompany registers a company whose page shows every kind of offer (a law basis, a contract, a withdrawn
+// offer), grants the citizen consents to it (one then revoked) and returns the page's path.
+func pagesCompany(t *testing.T, e *testEnv, citizen portal.User) string {
+	t.Helper()
+	ctx := t.Context()
+	offers := []portal.Offer{
+		{Scope: portal.ScopeIdentity, Purpose: "Müştərinin müəyyənləşdirilməsi", LegalBasis: portal.BasisLaw, LawName: "Bank haqqında Qanun", RetentionDays: 1825, Frequency: portal.FrequencyOneOff},
+		{Scope: portal.ScopeAddress, Purpose: "Çıxarışların göndərilməsi", LegalBasis: portal.BasisContract, RetentionDays: 365, Frequency: portal.FrequencyRecurring},
+		{Scope: portal.ScopeIncome, Purpose: "Kredit qabiliyyəti", LegalBasis: portal.BasisConsent, RetentionDays: 365, Frequency: portal.FrequencyOneOff},
+		{Scope: portal.ScopeContact, Purpose: "Bildirişlər", LegalBasis: portal.BasisConsent, RetentionDays: 365, Frequency: portal.FrequencyRecurring},
+	}
+	c, err := e.store.CreateCompany(ctx, portal.System, portal.Company{Name: "Test Bank", VOEN: "1400012345", Sector: "bank", Description: "Bank", Website: "https://bank.example", ContactEmail: "dpo@bank.example"}, offers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []portal.Scope{portal.ScopeIdentity, portal.ScopeContact, portal.ScopeIncome} {
+		if _, err := e.store.GrantConsent(ctx, citizen.ID, c.ID, sc, portal.Validity1Year); err != nil {
+			t.Fatal(err)
+		}
+	}
+	income, err := e.store.ConsentsFor(ctx, citizen.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range income {
+		if cs.Scope == portal.ScopeIncome {
+			if _, _, err := e.store.RevokeConsent(ctx, citizen.ID, cs.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e.exec("UPDATE offers SET withdrawn_at = ? WHERE company_id = ? AND scope = 'contact'", e.clock.Now().UnixMilli(), c.ID)
+	return "/companies/" + strconv.FormatInt(c.ID, 10)
+}
+
+// historyEntries gives the history and notification pages something in every state to render: requests
+// delivered, pending, denied, cancelled and expired, and consent grants, changes and revokes (issue 5).
+func historyEntries(e *testEnv, citizen portal.User) {
+	e.t.Helper()
+	ctx := context.Background()
+	e.registry(citizen.FIN)
+	bank, key := e.company("Xəzər İnvest Bank", "1400012399", portal.ScopeIdentity, portal.ScopeIncome, portal.ScopeAddress)
+	c, err := e.store.GrantConsent(ctx, citizen.ID, bank.ID, portal.ScopeIdentity, portal.Validity30Days)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.store.ChangeConsent(ctx, citizen.ID, c.ID, portal.ValidityUnlimited); err != nil {
+		e.t.Fatal(err)
+	}
+	body := `{"citizen_fin":"` + citizen.FIN + `","scopes":["%s"],"purpose":"Kredit müraciəti"}`
+	request := func(scope string) string {
+		e.t.Helper()
+		r := e.api(key, "POST", "/api/v1/requests", fmt.Sprintf(body, scope))
+		if r.str("id") == "" {
+			e.t.Fatalf("request: %s", r.Raw)
+		}
+		return r.str("id")
+	}
+	request("identity") // delivered under the consent
+	request("income")   // expires
+	e.clock.Advance(6 * time.Minute)
+	if _, err := e.store.DecideRequest(ctx, citizen.ID, request("income"), false, ""); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.store.DecideRequest(ctx, citizen.ID, request("address"), true, portal.Validity90Days); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, _, err := e.store.RevokeConsent(ctx, citizen.ID, c.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	e.api(key, "DELETE", "/api/v1/requests/"+request("income"), "") // cancelled
+	request("income")                                               // pending
 }

@@ -21,6 +21,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.handleReadyz)
 	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 	e.GET("/static/*", s.handleStatic())
+	e.GET("/favicon.ico", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/static/img/favicon.svg") })
 
 	// Browser pages: session, CSRF on every state change, nothing cached.
 	pages := e.Group("", middleware.BodyLimit("1M"), noStore, s.loadSession, s.checkCSRF)
@@ -36,6 +37,22 @@ func (s *Server) routes() {
 	citizen.POST("/requests/:id/approve", s.handleRequestApprove)
 	citizen.POST("/requests/:id/deny", s.handleRequestDeny)
 	citizen.GET("/events", s.handleEvents)
+	// Companies and consents (issue 3): the only routes that change a consent (P2).
+	citizen.GET("/companies", s.handleCompanies)
+	citizen.GET("/companies/:id", s.handleCompany)
+	citizen.POST("/companies/:id/revoke-all", s.handleCompanyRevokeAll)
+	citizen.GET("/consents", s.handleConsents)
+	citizen.POST("/consents", s.handleConsentGrant)
+	citizen.POST("/consents/:id/change", s.handleConsentChange)
+	citizen.POST("/consents/:id/revoke", s.handleConsentRevoke)
+	citizen.GET("/consents/revoke-all", s.handleRevokeAllConfirm)
+	citizen.POST("/consents/revoke-all", s.handleRevokeAll)
+	citizen.GET("/data", s.handleData)
+	citizen.GET("/history", s.handleHistory)
+	citizen.GET("/history.csv", s.handleHistoryCSV)
+	citizen.GET("/history.json", s.handleHistoryJSON)
+	citizen.GET("/notifications", s.handleNotifications)
+	citizen.POST("/notifications/read", s.handleNotificationsRead)
 
 	// The company API: an API key in the Authorization header, JSON in and out, never cached. No cookies
 	// are read, so no CSRF check applies.
@@ -50,6 +67,14 @@ func (s *Server) routes() {
 
 	admin := pages.Group("/admin", requireRole(portal.RoleAdmin))
 	admin.GET("", s.handleAdminHome)
+	admin.GET("/companies", s.handleAdminCompanies)
+	admin.POST("/companies", s.handleAdminCompanyCreate)
+	admin.GET("/companies/:id", s.handleAdminCompany)
+	admin.POST("/companies/:id", s.handleAdminCompanyUpdate)
+	admin.POST("/companies/:id/suspend", s.handleAdminCompanySuspend)
+	admin.POST("/companies/:id/reactivate", s.handleAdminCompanyReactivate)
+	admin.POST("/companies/:id/keys", s.handleAdminKeyCreate)
+	admin.POST("/companies/:id/keys/:key/revoke", s.handleAdminKeyRevoke)
 }
 
 // handleStatic serves the embedded stylesheets and scripts. Their names carry versions, so they may be

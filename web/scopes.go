@@ -2,12 +2,12 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"portal"
+	"portal/views"
 	"portal/views/i18n"
 )
 
@@ -24,9 +24,9 @@ func (n scopeNames) list(scopes []portal.Scope) []string {
 
 // scopeNames reads the scope catalogue in the visitor's language.
 func (s *Server) scopeNames(c echo.Context) (scopeNames, error) {
-	cat, err := s.store.ScopeCatalog(c.Request().Context(), string(i18n.LangFrom(c.Request().Context())))
+	cat, err := s.scopeCatalog(c)
 	if err != nil {
-		return nil, fmt.Errorf("scope names: %w", err)
+		return nil, err
 	}
 	out := make(scopeNames, len(cat))
 	for _, si := range cat {
@@ -35,7 +35,12 @@ func (s *Server) scopeNames(c echo.Context) (scopeNames, error) {
 	return out, nil
 }
 
-// notificationText renders a notification in the reader's language.
+// notificationText renders a notification in the reader's language: the company's name, the scopes' names
+// and, when it has one, the Baku date of its deadline (the day a consent ends) are the entry's arguments.
 func notificationText(ctx context.Context, n portal.Notification, names scopeNames) string {
-	return i18n.T(ctx, "notif."+string(n.Kind), n.CompanyName, strings.Join(names.list(n.Scopes), ", "))
+	deadline := ""
+	if n.Deadline != nil {
+		deadline = views.FormatDate(ctx, *n.Deadline)
+	}
+	return i18n.T(ctx, "notif."+string(n.Kind), n.CompanyName, strings.Join(names.list(n.Scopes), ", "), deadline)
 }

@@ -52,6 +52,8 @@ type Server struct {
 	metrics  *metrics
 	broker   Broker
 	apiKeys  *apiKeys
+	// apiErrors counts the company API's error answers of the last hour for the admin overview.
+	apiErrors apiErrorWindow
 
 	// streamsDone is closed at shutdown to end event streams and long polls.
 	streamsDone chan struct{}

@@ -1,5 +1,5 @@
 // portal.js: the portal's own small script. No framework, nothing inline (the CSP allows only scripts from
-// this origin). It ticks countdowns and copies text to the clipboard.
+// this origin). It ticks countdowns, copies text to the clipboard and lets htmx show error answers.
 (function () {
   "use strict";
 
@@ -113,6 +113,16 @@
     }, function () {
       btn.classList.add("copy-failed");
     });
+  });
+
+  // htmx swaps no 4xx or 5xx answer by default. The server's error handler answers htmx with a message
+  // fragment and an HX-Retarget header naming the page's flash region; such an answer is swapped, so the
+  // citizen sees the error where messages appear (and the live region announces it).
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var xhr = ev.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget")) {
+      ev.detail.shouldSwap = true;
+    }
   });
 
   function start() {

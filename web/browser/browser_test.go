@@ -1,0 +1,213 @@
+package browser_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"portal/store/demo"
+)
+
+// viewport is a screen size every journey runs on.
+type viewport struct {
+	name string
+	w, h int64
+}
+
+var viewports = []viewport{{"phone", 390, 844}, {"desktop", 1280, 900}}
+
+// forEachViewport runs a journey once per viewport, each in a fresh browser.
+func forEachViewport(t *testing.T, journey func(t *testing.T, b *tab)) {
+	needBrowser(t)
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			b := newBrowser(t, vp)
+			journey(t, b)
+			b.screenshot("last")
+		})
+	}
+}
+
+// tab is one browser tab, with the console messages it collected.
+type tab struct {
+	t    *testing.T
+	vp   viewport
+	ctx  context.Context
+	mu   *sync.Mutex
+	msgs *[]chromedp.ConsoleMessage
+}
+
+// newBrowser starts a fresh headless Chromium (its own profile, so its own cookies). When the test ends it
+// fails on any console error, uncaught exception or CSP violation the pages reported (journey 7).
+func newBrowser(t *testing.T, vp viewport) *tab {
+	t.Helper()
+	path, _ := chromiumPath()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	b := &tab{t: t, vp: vp, ctx: ctx, mu: &sync.Mutex{}, msgs: &[]chromedp.ConsoleMessage{}}
+	b.listen()
+	b.do(chromedp.EmulateViewport(vp.w, vp.h))
+	t.Cleanup(b.checkConsole)
+	return b
+}
+
+// newTab opens another tab of the same browser: it shares the cookies, as a second tab does.
+func (b *tab) newTab() *tab {
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	nt := &tab{t: b.t, vp: b.vp, ctx: ctx, mu: b.mu, msgs: b.msgs}
+	nt.listen()
+	nt.do(chromedp.EmulateViewport(b.vp.w, b.vp.h))
+	return nt
+}
+
+func (b *tab) listen() {
+	// Subscribing needs the target, which the first action creates.
+	if err := chromedp.Do(b.ctx); err != nil {
+		b.t.Fatalf("start browser: %v", err)
+	}
+	messages := chromedp.Console(b.ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			*b.msgs = append(*b.msgs, m)
+			b.mu.Unlock()
+		}
+	}()
+}
+
+func (b *tab) checkConsole() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, m := range *b.msgs {
+		bad := m.IsException() || m.Type == "error" || strings.Contains(m.Text, "Content Security Policy")
+		if bad {
+			b.t.Errorf("console (%s) %s %s:%d: %s", m.Type, m.Source, m.URL, m.Line, m.Text)
+		}
+	}
+}
+
+// do runs browser actions and fails the test on the first error.
+func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+func run[T any](b *tab, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+func (b *tab) open(path string) { b.t.Helper(); b.do(chromedp.Navigate(portal.url + path)) }
+
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	return strings.TrimSpace(run(b, chromedp.Text(sel)))
+}
+
+func (b *tab) location() string { b.t.Helper(); return run(b, chromedp.Location()) }
+
+// waitFor evaluates a JavaScript condition until it holds, failing after the timeout with what it was
+// waiting for. It survives navigations, during which evaluating fails for a moment.
+func (b *tab) waitFor(what, js string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`); } catch (e) { return false; } })()`))
+		if err == nil && ok {
+			return
+		}
+		if err != nil {
+			last = err
+		}
+		if b.ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("waiting for %s (%s): timed out (last error: %v)", what, js, last)
+}
+
+// login signs in through the login form, as a person types.
+func (b *tab) login(fin, password string) {
+	b.t.Helper()
+	b.open("/login")
+	b.do(
+		chromedp.WaitVisible(`input[name="fin"]`),
+		chromedp.SendKeys(`input[name="fin"]`, fin),
+		chromedp.SendKeys(`input[name="password"]`, password),
+		chromedp.Submit(`input[name="password"]`),
+	)
+	b.waitFor("the signed-in page", `!location.pathname.startsWith("/login") && document.readyState === "complete"`, 15*time.Second)
+}
+
+// screenshot saves the page under testoutput/ at the repository's root.
+func (b *tab) screenshot(step string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot: %v", err)
+		return
+	}
+	dir := filepath.Join("..", "..", "testoutput")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Logf("screenshot: %v", err)
+		return
+	}
+	name := strings.NewReplacer("/", "-", " ", "_").Replace(b.t.Name()) + "-" + step + ".png"
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		b.t.Logf("screenshot: %v", err)
+	}
+}
+
+var citizenSeq atomic.Int64
+
+// freshCitizen returns a generated demo citizen no other journey uses, so journeys do not see each other's
+// requests.
+func freshCitizen() (fin, password string) {
+	return demo.GeneratedFIN(int(citizenSeq.Add(1))), demo.GeneratedPassword
+}
+
+// apiRequest makes a company API request and returns the decoded answer.
+func apiRequest(t *testing.T, key, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, portal.url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
