@@ -74,11 +74,14 @@ type RequestView struct {
 	CompanyName string
 }
 
+// openRequestsQuery is OpenRequests' query: one range search of data_requests_citizen_pending.
+var openRequestsQuery = `SELECT ` + prefixed("r.", requestColumns) + `, c.name
+		FROM data_requests r JOIN companies c ON c.id = r.company_id
+		WHERE r.citizen_id = ? AND r.status = 'pending' AND r.deadline > ? ORDER BY r.deadline`
+
 // OpenRequests returns the citizen's requests still waiting for a decision at now, soonest deadline first.
 func (s *Store) OpenRequests(ctx context.Context, citizenID int64, now time.Time) ([]RequestView, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("r.", requestColumns)+`, c.name
-		FROM data_requests r JOIN companies c ON c.id = r.company_id
-		WHERE r.citizen_id = ? AND r.status = 'pending' AND r.deadline > ? ORDER BY r.deadline`, citizenID, ms(now))
+	rows, err := s.r.QueryContext(ctx, openRequestsQuery, citizenID, ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("store: open requests: %w", err)
 	}

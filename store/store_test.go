@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -256,5 +257,19 @@ func TestStore_FindCompanies_AzerbaijaniOrder(t *testing.T) {
 	want := []string{"Cənub Enerji", "Çinar MMC", "Elm Universiteti", "Ədalət Sığorta", "Xəzər Bank", "Sumqayıt Su", "Şirvan Telekom"}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Errorf("order = %v, want %v", names, want)
+	}
+}
+
+// TestStore_OpenRequestsPlan proves that a citizen's pending requests are found by the partial index, not
+// by reading the citizen's whole history (which made the dashboard cost milliseconds for a long history).
+func TestStore_OpenRequestsPlan(t *testing.T) {
+	s, _ := storetest.New(t)
+	plan, err := s.ExplainOpenRequests(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(plan, "\n")
+	if !strings.Contains(joined, "USING INDEX data_requests_citizen_pending") || strings.Contains(joined, "SCAN r") {
+		t.Errorf("plan of OpenRequests:\n%s\nwant a search of data_requests_citizen_pending", joined)
 	}
 }
