@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"portal"
@@ -116,4 +117,35 @@ func (s *Store) DeleteSessionsBefore(ctx context.Context, idleCutoff, absCutoff 
 		return nil
 	})
 	return n, err
+}
+
+// LiveSessions reports which of the session id hashes still have a session row, with one query per 500
+// hashes: event streams check their sessions together, once a heartbeat, instead of one query each.
+func (s *Store) LiveSessions(ctx context.Context, idHashes [][]byte) (map[string]bool, error) {
+	live := make(map[string]bool, len(idHashes))
+	const chunk = 500
+	for len(idHashes) > 0 {
+		part := idHashes[:min(chunk, len(idHashes))]
+		idHashes = idHashes[len(part):]
+		args := make([]any, len(part))
+		for i, h := range part {
+			args[i] = h
+		}
+		rows, err := s.r.QueryContext(ctx, "SELECT id_hash FROM sessions WHERE id_hash IN (?"+strings.Repeat(", ?", len(part)-1)+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: live sessions: %w", err)
+		}
+		for rows.Next() {
+			var h []byte
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: live sessions: %w", err)
+			}
+			live[string(h)] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("store: live sessions: %w", err)
+		}
+	}
+	return live, nil
 }

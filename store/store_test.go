@@ -273,3 +273,31 @@ func TestStore_OpenRequestsPlan(t *testing.T) {
 		t.Errorf("plan of OpenRequests:\n%s\nwant a search of data_requests_citizen_pending", joined)
 	}
 }
+
+func TestStore_LiveSessions(t *testing.T) {
+	s, clock := storetest.New(t)
+	ctx := context.Background()
+	u := newCitizen(t, s, "5ABCD12")
+	var hashes [][]byte
+	for i := range 1203 { // more than one query's worth
+		h := []byte(fmt.Sprintf("session-%04d", i))
+		hashes = append(hashes, h)
+		if i%2 == 0 {
+			if err := s.CreateSession(ctx, portal.Session{IDHash: h, UserID: u.ID, Data: []byte("{}"), CreatedAt: clock.Now(), LastSeenAt: clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	live, err := s.LiveSessions(ctx, hashes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hashes {
+		if live[string(h)] != (i%2 == 0) {
+			t.Fatalf("session %d: live = %v", i, live[string(h)])
+		}
+	}
+	if live, err := s.LiveSessions(ctx, nil); err != nil || len(live) != 0 {
+		t.Errorf("no hashes: %v, %v", live, err)
+	}
+}

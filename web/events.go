@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -13,70 +14,167 @@ import (
 
 	"portal"
 	"portal/views"
+	"portal/views/i18n"
 )
 
 // handleEvents handles GET /events: the signed-in citizen's server-sent event stream. It carries only this
 // citizen's events: the pending list ("pending"), the unread badge ("unread") and a request's live panel
 // ("request-<id>"), each rendered in the citizen's language. A comment every heartbeat keeps proxies from
-// closing it and checks that the session still exists, so the stream of an ended session closes within one
-// heartbeat.
+// closing it; the stream of an ended session closes within one heartbeat (see streamWatch).
+//
+// Over HTTP/1.1 the handler takes the connection over from net/http (Hijack) and returns, leaving one small
+// goroutine per stream: an idle stream then holds neither net/http's connection buffers and goroutines nor
+// the stack its request grew in the middleware. Ten thousand open streams cost about half the memory that
+// way. Elsewhere (HTTP/2) the stream runs in the handler as a plain streamed answer.
 func (s *Server) handleEvents(c echo.Context) error {
 	u, cur := userOf(c), currentOf(c)
+	tok, err := s.csrfToken(c)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+
+	// What the stream needs after its request: the echo.Context goes back to Echo's pool when the handler
+	// returns, and the request's context holds the whole request. Only the language travels on.
+	ctx, end := context.WithCancel(i18n.WithLang(context.Background(), i18n.LangFrom(c.Request().Context())))
+	v := &streamView{user: *u, csrf: tok, requestID: RequestIDOf(c)}
+	// Subscribe before the first byte goes out, so nothing published from then on is missed.
+	notices, unsubscribe := s.broker.Subscribe(citizenTopic(u.ID))
+	unwatch := s.watchStream(cur.IDHash, end)
+	finish := func() {
+		unwatch()
+		unsubscribe()
+		end()
+	}
+
+	if conn := s.hijackStream(c); conn != nil {
+		go func() {
+			defer conn.Close()
+			defer finish()
+			s.metrics.sseClients.Inc()
+			defer s.metrics.sseClients.Dec()
+			s.streamLoop(ctx, v, conn.write, notices)
+		}()
+		return nil
+	}
+
+	defer finish()
+	// The request's context ends when the client goes away.
+	defer context.AfterFunc(c.Request().Context(), end)()
 	w := c.Response()
 	rc := http.NewResponseController(w)
 	// The stream outlives any write deadline; clear it (the server sets none today, a proxy config may).
 	_ = rc.SetWriteDeadline(time.Time{})
-	h := w.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-
-	notices, cancel := s.broker.Subscribe(citizenTopic(u.ID))
-	defer cancel()
 	s.metrics.sseClients.Inc()
 	defer s.metrics.sseClients.Dec()
+	write := func(p []byte) error {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if write([]byte(streamHello)) != nil {
+		return nil
+	}
+	s.streamLoop(ctx, v, write, notices)
+	return nil
+}
 
-	ctx := c.Request().Context()
-	if _, err := fmt.Fprint(w, ": connected\nretry: 3000\n\n"); err != nil {
-		return nil
-	}
-	if err := rc.Flush(); err != nil {
-		return nil
-	}
+// streamHello opens every stream: a comment, and how soon a browser reconnects after losing it.
+const streamHello = ": connected\nretry: 3000\n\n"
+
+// streamView is what an event stream renders with: its citizen, the session's CSRF token (the request
+// panel's forms carry it) and the request id for the log.
+type streamView struct {
+	user      portal.User
+	csrf      string
+	requestID string
+}
+
+// streamLoop writes the stream's heartbeats and events until ctx ends (the client left, or the session
+// ended), the server shuts down, the broker drops the subscriber or a write fails.
+func (s *Server) streamLoop(ctx context.Context, v *streamView, write func([]byte) error, notices <-chan Notice) {
 	heartbeat := time.NewTicker(s.opts.Heartbeat)
 	defer heartbeat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-s.streamsDone:
-			return nil
+			return
 		case <-heartbeat.C:
-			if _, err := s.store.Session(ctx, cur.IDHash); err != nil {
-				return nil // logged out or timed out: end the stream
-			}
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
-				return nil
+			if write([]byte(": heartbeat\n\n")) != nil {
+				return
 			}
 		case n, ok := <-notices:
 			if !ok {
-				return nil // dropped as too slow; the browser reconnects and gets the current state
+				return // dropped as too slow; the browser reconnects and gets the current state
 			}
-			if err := s.sendNotice(ctx, c, w, u, n, notices); err != nil {
-				s.log.Warn("event stream", "id", RequestIDOf(c), "err", err)
-				return nil
+			events, err := s.renderNotice(ctx, v, n, notices)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Warn("event stream", "id", v.requestID, "err", err)
+				}
+				return
 			}
-		}
-		if err := rc.Flush(); err != nil {
-			return nil
+			if write(events) != nil {
+				return
+			}
 		}
 	}
 }
 
-// sendNotice writes the events a notice calls for. Notices that queued up meanwhile are merged: the
-// fragments show current state, so one rendering covers them all.
-func (s *Server) sendNotice(ctx context.Context, c echo.Context, w http.ResponseWriter, u *portal.User, first Notice, more <-chan Notice) error {
+// hijackStream takes an HTTP/1.1 connection over from net/http and writes the stream's head and first
+// comment on it; nil when the connection cannot be taken over (HTTP/2) or the write failed.
+func (s *Server) hijackStream(c echo.Context) *hijackedStream {
+	hj, ok := c.Response().Writer.(http.Hijacker)
+	if !ok || c.Request().ProtoMajor != 1 {
+		return nil
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return nil
+	}
+	// The stream is never read from: clear net/http's read deadline. Writes get a deadline each.
+	_ = conn.SetDeadline(time.Time{})
+	h := c.Response().Header()
+	h.Set("Connection", "close") // the answer ends when the connection does
+	var head bytes.Buffer
+	head.WriteString("HTTP/1.1 200 OK\r\n")
+	_ = h.Write(&head)
+	head.WriteString("\r\n" + streamHello)
+	hs := &hijackedStream{conn: conn, timeout: 2 * s.opts.Heartbeat}
+	if hs.write(head.Bytes()) != nil {
+		conn.Close()
+		return nil
+	}
+	return hs
+}
+
+// hijackedStream is an event stream's own connection once net/http let it go.
+type hijackedStream struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+// write sends p whole, or fails when the client does not take it within the timeout (or left: a stream
+// that nobody reads learns that its client went away at the next heartbeat at the latest).
+func (h *hijackedStream) write(p []byte) error {
+	_ = h.conn.SetWriteDeadline(time.Now().Add(h.timeout))
+	_, err := h.conn.Write(p)
+	return err
+}
+
+func (h *hijackedStream) Close() error { return h.conn.Close() }
+
+// renderNotice renders the events a notice calls for, all in one piece. Notices that queued up meanwhile
+// are merged: the fragments show current state, so one rendering covers them all.
+func (s *Server) renderNotice(ctx context.Context, v *streamView, first Notice, more <-chan Notice) ([]byte, error) {
+	u := &v.user
 	requests := map[string]bool{}
 	if first.RequestID != "" {
 		requests[first.RequestID] = true
@@ -98,53 +196,52 @@ drain:
 	now := s.clock.Now()
 	open, err := s.store.OpenRequests(ctx, u.ID, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	names, err := s.scopeNames(c)
+	names, err := s.scopeNamesIn(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := make([]views.PendingItem, 0, len(open))
 	for _, r := range open {
 		items = append(items, views.PendingItem{ID: r.ID, CompanyName: r.CompanyName, Scopes: names.list(r.Scopes), Deadline: r.Deadline, BindingCode: r.BindingCode})
 	}
-	if err := writeEvent(ctx, w, "pending", views.PendingList(now, items)); err != nil {
-		return err
+	var out bytes.Buffer
+	if err := appendEvent(ctx, &out, "pending", views.PendingList(now, items)); err != nil {
+		return nil, err
 	}
 	unread, err := s.store.UnreadCount(ctx, u.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := writeEvent(ctx, w, "unread", views.UnreadBadge(unread)); err != nil {
-		return err
+	if err := appendEvent(ctx, &out, "unread", views.UnreadBadge(unread)); err != nil {
+		return nil, err
 	}
 	for id := range requests {
-		d, err := s.requestData(c, id)
+		d, err := s.requestDataFor(ctx, u, v.csrf, id)
 		if portal.ErrorCode(err) == portal.ENOTFOUND {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := writeEvent(ctx, w, "request-"+id, views.RequestPanel(d)); err != nil {
-			return err
+		if err := appendEvent(ctx, &out, "request-"+id, views.RequestPanel(d)); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return out.Bytes(), nil
 }
 
-// writeEvent renders a component as one server-sent event; each line of HTML becomes a data line.
-func writeEvent(ctx context.Context, w http.ResponseWriter, name string, comp templ.Component) error {
+// appendEvent renders a component as one server-sent event; each line of HTML becomes a data line.
+func appendEvent(ctx context.Context, out *bytes.Buffer, name string, comp templ.Component) error {
 	var buf bytes.Buffer
 	if err := comp.Render(ctx, &buf); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
-	var out strings.Builder
 	out.WriteString("event: " + name + "\n")
 	for _, line := range strings.Split(buf.String(), "\n") {
 		out.WriteString("data: " + strings.TrimRight(line, "\r") + "\n")
 	}
 	out.WriteString("\n")
-	_, err := w.Write([]byte(out.String()))
-	return err
+	return nil
 }

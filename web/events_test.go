@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -163,4 +164,27 @@ func TestEvents_NeedsCitizenSession(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("anonymous /events: %d, want a redirect to login", resp.StatusCode)
 	}
+}
+
+// TestEvents_OverHTTP2 covers the stream where the connection cannot be taken over from net/http: over
+// HTTP/2 it runs in its handler as a streamed answer, with the same events.
+func TestEvents_OverHTTP2(t *testing.T) {
+	a := newAPIEnv(t)
+	h2 := httptest.NewUnstartedServer(a.server)
+	h2.EnableHTTP2 = true
+	h2.StartTLS()
+	t.Cleanup(h2.Close)
+	a.http = h2
+	aysel := a.browser()
+	if resp, err := aysel.c.Get(h2.URL + "/healthz"); err != nil || resp.ProtoMajor != 2 {
+		t.Fatalf("test server does not speak HTTP/2: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	aysel.login(finAysel, testPassword)
+	events, stop := aysel.openStream(t)
+	defer stop()
+	r := a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "income"))
+	waitEvent(t, events, "pending", r.str("id"), 5*time.Second)
+	waitEvent(t, events, "request-"+r.str("id"), `data-status="pending"`, 5*time.Second)
 }

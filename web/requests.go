@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -14,13 +15,21 @@ import (
 // requestData builds the request page's view model for the signed-in citizen; another citizen's request
 // is not found.
 func (s *Server) requestData(c echo.Context, id string) (views.RequestData, error) {
-	ctx := c.Request().Context()
-	u := userOf(c)
+	tok, err := s.csrfToken(c)
+	if err != nil {
+		return views.RequestData{}, err
+	}
+	return s.requestDataFor(c.Request().Context(), userOf(c), tok, id)
+}
+
+// requestDataFor is requestData for a citizen and CSRF token given outright, for an event stream, which
+// outlives its request's echo.Context. ctx carries the language.
+func (s *Server) requestDataFor(ctx context.Context, u *portal.User, tok, id string) (views.RequestData, error) {
 	r, err := s.store.CitizenRequest(ctx, u.ID, id)
 	if err != nil {
 		return views.RequestData{}, err
 	}
-	names, err := s.scopeNames(c)
+	names, err := s.scopeNamesIn(ctx)
 	if err != nil {
 		return views.RequestData{}, err
 	}
@@ -31,10 +40,6 @@ func (s *Server) requestData(c echo.Context, id string) (views.RequestData, erro
 	byScope := map[portal.Scope]portal.Offer{}
 	for _, o := range offers {
 		byScope[o.Scope] = o
-	}
-	tok, err := s.csrfToken(c)
-	if err != nil {
-		return views.RequestData{}, err
 	}
 	now := s.clock.Now()
 	d := views.RequestData{

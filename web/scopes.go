@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -24,9 +25,14 @@ func (n scopeNames) list(scopes []portal.Scope) []string {
 
 // scopeNames reads the scope catalogue in the visitor's language.
 func (s *Server) scopeNames(c echo.Context) (scopeNames, error) {
-	cat, err := s.scopeCatalog(c)
+	return s.scopeNamesIn(c.Request().Context())
+}
+
+// scopeNamesIn reads the scope catalogue in the language that ctx carries.
+func (s *Server) scopeNamesIn(ctx context.Context) (scopeNames, error) {
+	cat, err := s.store.ScopeCatalog(ctx, string(i18n.LangFrom(ctx)))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("scope catalogue: %w", err)
 	}
 	out := make(scopeNames, len(cat))
 	for _, si := range cat {

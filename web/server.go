@@ -57,6 +57,8 @@ type Server struct {
 
 	// streamsDone is closed at shutdown to end event streams and long polls.
 	streamsDone chan struct{}
+	// streamWatch ends the event streams of sessions that are gone.
+	streamWatch streamWatch
 	closeOnce   sync.Once
 }
 
