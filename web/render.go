@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -14,12 +17,31 @@ func (s *Server) render(c echo.Context, comp templ.Component) error {
 	return s.renderStatus(c, http.StatusOK, comp)
 }
 
-// renderStatus writes a templ component with the given status.
+// renderStatus writes a templ component with the given status. The page is rendered whole into a buffer
+// first and sent in one write with its length: rendered straight into the response it went out in many
+// small chunked writes (a tenth of the dashboard's CPU in profiles), and a failure half-way through sent half
+// a page with a 200 instead of the error page.
 func (s *Server) renderStatus(c echo.Context, status int, comp templ.Component) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // a rare huge page is not kept
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	c.Response().WriteHeader(status)
-	return comp.Render(c.Request().Context(), c.Response())
+	_, err := c.Response().Write(buf.Bytes())
+	return err
 }
+
+// pageBuffers are the buffers pages are rendered into.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func jsonEncode(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
