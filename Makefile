@@ -33,5 +33,10 @@ test: ## check generated code is current, lint, then run every test with the rac
 	$(MAKE) lint
 	$(GO) test -race -count=1 -shuffle=on ./...
 
+bench: build ## measure the portal against baselines in one run (~8 min, loopback only): BENCHMARKS.md, bench/results.json
+	$(GO) build -o bin/portalbench ./cmd/portalbench
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); \
+	taskset -c 1 ./bin/portalbench run --portal $(BIN) --work bench/.work --reuse --out BENCHMARKS.md --json bench/results.json $(BENCHFLAGS)
+
 clean: ## remove built files and the local database
 	rm -rf bin data

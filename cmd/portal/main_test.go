@@ -334,3 +334,39 @@ func TestCLI_BackupWhileWriting(t *testing.T) {
 		prev = seq
 	}
 }
+
+// TestCLI_BenchmarkKnobs checks the profiling and benchmark-only settings are refused when unsafe: the
+// profiler only on loopback, SQLite's synchronous only FULL or NORMAL (and only through the environment).
+func TestCLI_BenchmarkKnobs(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	if code, _, stderr := cli(t, db, "", "serve", "--pprof-addr", "0.0.0.0:6060"); code != 2 || !strings.Contains(stderr, "loopback") {
+		t.Errorf("--pprof-addr on all interfaces: exit %d, stderr %q; want 2 naming loopback", code, stderr)
+	}
+	if code, _, stderr := cli(t, db, "", "serve", "--sqlite-synchronous", "OFF"); code != 2 || !strings.Contains(stderr, "sqlite-synchronous") {
+		t.Errorf("no flag for synchronous: exit %d, stderr %q; want 2", code, stderr)
+	}
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string {
+		switch k {
+		case "PORTAL_DB":
+			return db
+		case "PORTAL_SQLITE_SYNCHRONOUS":
+			return "OFF"
+		}
+		return ""
+	}
+	err := run(context.Background(), []string{"portal", "serve"}, getenv, strings.NewReader(""), &out, &errOut)
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "PORTAL_SQLITE_SYNCHRONOUS") {
+		t.Errorf("PORTAL_SQLITE_SYNCHRONOUS=OFF: %v; want a usage error", err)
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+		if !isLoopback(addr) {
+			t.Errorf("isLoopback(%q) = false", addr)
+		}
+	}
+	for _, addr := range []string{"0.0.0.0:6060", ":6060", "10.0.0.1:6060", "example.org:6060", "127.0.0.1"} {
+		if isLoopback(addr) {
+			t.Errorf("isLoopback(%q) = true", addr)
+		}
+	}
+}

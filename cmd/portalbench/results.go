@@ -25,6 +25,10 @@ type Figure struct {
 	Note          string    `json:"note,omitempty"`
 	Skipped       bool      `json:"skipped,omitempty"`
 
+	// Paired, when set, is the ratio to report instead of Value / BaselineValue: the median of the rounds'
+	// own ratios, for a figure measured back to back with its baseline on the same server.
+	Paired float64 `json:"-"`
+
 	Min      float64 `json:"-"` // goal: Ratio >= Min
 	Max      float64 `json:"-"` // goal: Value <= Max
 	MaxRatio float64 `json:"-"` // goal: Ratio <= MaxRatio
@@ -64,6 +68,9 @@ type Machine struct {
 func (r *Results) add(f Figure) {
 	if f.BaselineValue != 0 {
 		f.Ratio = ratio(f.Value, f.BaselineValue)
+	}
+	if f.Paired != 0 {
+		f.Ratio = f.Paired
 	}
 	if !f.Skipped {
 		met, judged := true, false

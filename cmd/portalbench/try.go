@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
+
+	"portal/store/demo"
 )
 
 // tryCmd is a development aid: one closed-loop run against a URL path.
@@ -18,10 +23,39 @@ func tryCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	conns := fs.Int("conns", 64, "connections")
 	d := fs.Duration("d", 5*time.Second, "duration")
 	pid := fs.Int("pid", 0, "server process, for CPU time per request")
+	fins := fs.Int("fins", 0, "replace {FIN} in the body with generated citizen i mod fins")
+	streams := fs.Int("streams", 0, "open this many idle event streams (with --logins) and hold them for -d instead")
+	loginsFile := fs.String("logins", "", "logins JSON written by run (work/run/big.logins.json)")
 	var headers multiFlag
 	fs.Var(&headers, "H", "header")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *streams > 0 {
+		js, err := os.ReadFile(*loginsFile)
+		if err != nil {
+			return err
+		}
+		var logins []Login
+		if err := json.Unmarshal(js, &logins); err != nil {
+			return err
+		}
+		var rss0 int64
+		if *pid > 0 {
+			rss0, _ = procRSS(*pid)
+		}
+		closers, err := openIdle(ctx, *addr, *streams, logins)
+		if err != nil {
+			return err
+		}
+		defer closeAll(closers)
+		time.Sleep(2 * time.Second)
+		if *pid > 0 {
+			rss1, _ := procRSS(*pid)
+			fmt.Fprintf(stdout, "%d streams: RSS %d -> %d MiB, %.1f KiB each\n", *streams, rss0>>20, rss1>>20, float64(rss1-rss0)/float64(*streams)/1024)
+		}
+		time.Sleep(*d)
+		return nil
 	}
 	var b []byte
 	if *body != "" {
@@ -32,8 +66,12 @@ func tryCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *pid > 0 {
 		cpu0, _ = procCPU(*pid)
 	}
-	r := closedLoop(ctx, *addr, *conns, *d, func(h *hconn, _ int, _ int64) bool {
-		st, _, _, err := h.do(req, false)
+	r := closedLoop(ctx, *addr, *conns, *d, func(h *hconn, _ int, i int64) bool {
+		rq := req
+		if *fins > 0 {
+			rq = request(*method, *path, []byte(strings.ReplaceAll(*body, "{FIN}", demo.GeneratedFIN(int(i)%*fins))), headers...)
+		}
+		st, _, _, err := h.do(rq, false)
 		return err == nil && st < 400
 	})
 	var perReq time.Duration
