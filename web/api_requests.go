@@ -127,7 +127,7 @@ func (s *Server) handleAPICreateRequest(c echo.Context) error {
 		}
 		if r := created.Request; r != nil {
 			s.metrics.dataRequests.WithLabelValues(string(r.Status)).Inc()
-			s.announce(r.CitizenID, r.ID)
+			s.announceNew(r.CitizenID, r.ID)
 		}
 		return c.Blob(created.Status, echo.MIMEApplicationJSON, created.Body)
 	}

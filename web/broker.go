@@ -23,6 +23,9 @@ type Broker interface {
 type Notice struct {
 	Kind      string // "request" or "notifications"
 	RequestID string
+	// New says the request was just made: no page shows its panel yet, so a stream sends the pending list
+	// and the badge and skips the panel.
+	New bool
 }
 
 func citizenTopic(id int64) string     { return "citizen:" + strconv.FormatInt(id, 10) }
@@ -93,6 +96,12 @@ func (s *Server) announce(citizenID int64, requestID string) {
 	n := Notice{Kind: "request", RequestID: requestID}
 	s.broker.Publish(citizenTopic(citizenID), n)
 	s.broker.Publish(requestTopic(requestID), n)
+}
+
+// announceNew tells the citizen's streams that a request was just made. Nothing waits on it yet: the
+// company learns its id from the answer that is about to be sent.
+func (s *Server) announceNew(citizenID int64, requestID string) {
+	s.broker.Publish(citizenTopic(citizenID), Notice{Kind: "request", RequestID: requestID, New: true})
 }
 
 // announceAll announces each request, e.g. those a revoke or a suspension cancelled.

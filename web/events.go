@@ -175,10 +175,14 @@ func (h *hijackedStream) Close() error { return h.conn.Close() }
 // are merged: the fragments show current state, so one rendering covers them all.
 func (s *Server) renderNotice(ctx context.Context, v *streamView, first Notice, more <-chan Notice) ([]byte, error) {
 	u := &v.user
+	// The requests whose panels to send: those a notice says changed, except ones only just made.
 	requests := map[string]bool{}
-	if first.RequestID != "" {
-		requests[first.RequestID] = true
+	note := func(n Notice) {
+		if n.RequestID != "" {
+			requests[n.RequestID] = requests[n.RequestID] || !n.New
+		}
 	}
+	note(first)
 drain:
 	for {
 		select {
@@ -186,9 +190,7 @@ drain:
 			if !ok {
 				break drain
 			}
-			if n.RequestID != "" {
-				requests[n.RequestID] = true
-			}
+			note(n)
 		default:
 			break drain
 		}
@@ -217,7 +219,10 @@ drain:
 	if err := appendEvent(ctx, &out, "unread", views.UnreadBadge(unread)); err != nil {
 		return nil, err
 	}
-	for id := range requests {
+	for id, panel := range requests {
+		if !panel {
+			continue
+		}
 		d, err := s.requestDataFor(ctx, u, v.csrf, id)
 		if portal.ErrorCode(err) == portal.ENOTFOUND {
 			continue

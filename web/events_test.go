@@ -186,5 +186,7 @@ func TestEvents_OverHTTP2(t *testing.T) {
 	defer stop()
 	r := a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "income"))
 	waitEvent(t, events, "pending", r.str("id"), 5*time.Second)
-	waitEvent(t, events, "request-"+r.str("id"), `data-status="pending"`, 5*time.Second)
+	tok := aysel.csrf("/")
+	aysel.post("/requests/"+r.str("id")+"/deny", url.Values{"_csrf": {tok}})
+	waitEvent(t, events, "request-"+r.str("id"), `data-status="denied"`, 5*time.Second)
 }

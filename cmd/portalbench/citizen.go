@@ -107,22 +107,48 @@ type arrivals struct {
 	at map[string]time.Time
 }
 
-// watch reads the stream until it closes, noting "event: request-<id>" lines.
+// watch reads the stream until it closes, noting when each request first shows: in the pending list
+// (data-request-id="<id>" in a "pending" event) or as its own "request-<id>" event.
 func (a *arrivals) watch(s *stream) {
+	const marker = `data-request-id="`
+	event := ""
 	for {
 		line, err := s.br.ReadString('\n')
 		if err != nil {
 			return
 		}
-		if id, ok := strings.CutPrefix(line, "event: request-"); ok {
-			now := time.Now()
-			id = strings.TrimSpace(id)
-			a.mu.Lock()
+		now := time.Now()
+		var ids []string
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimSpace(strings.TrimPrefix(line, "event: "))
+			if id, ok := strings.CutPrefix(event, "request-"); ok {
+				ids = append(ids, id)
+			}
+		case event == "pending" && strings.HasPrefix(line, "data: "):
+			for rest := line; ; {
+				i := strings.Index(rest, marker)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(marker):]
+				if j := strings.IndexByte(rest, '"'); j > 0 {
+					ids = append(ids, rest[:j])
+				}
+			}
+		case strings.TrimSpace(line) == "":
+			event = ""
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		a.mu.Lock()
+		for _, id := range ids {
 			if _, seen := a.at[id]; !seen {
 				a.at[id] = now
 			}
-			a.mu.Unlock()
 		}
+		a.mu.Unlock()
 	}
 }
 
