@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"portal/web"
 )
 
 // Helpers for the security tests (issue 7).
@@ -187,4 +189,19 @@ func (b *browser) send(method, path string, form string, headers map[string]stri
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, resp.Header, string(raw)
+}
+
+// newTestEnvWith is newTestEnv with options of the test's choosing (trusted proxies, a hasher, a log).
+func newTestEnvWith(t testing.TB, set func(*web.Options)) *testEnv {
+	t.Helper()
+	e := newTestEnv(t)
+	opts := web.Options{Store: e.store, Clock: e.clock, Hasher: hasher}
+	set(&opts)
+	srv, err := web.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.server = srv
+	e.http.Config.Handler = srv
+	return e
 }
