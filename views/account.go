@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/a-h/templ"
 )
@@ -17,4 +18,15 @@ func passwordField(ctx context.Context, name, autocomplete string, f PasswordFor
 		fi.Hint = t(ctx, "account.field.new_password_hint")
 	}
 	return fi
+}
+
+// websiteURL is a company's website as a link target, and false when it is not a plain http or https
+// address: such a value (javascript:, data:, a relative path) is shown as text, never as a link, whatever
+// way it reached the database.
+func websiteURL(s string) (templ.SafeURL, bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", false
+	}
+	return templ.SafeURL(u.String()), true
 }
