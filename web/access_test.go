@@ -59,7 +59,7 @@ type matrixEnv struct {
 	suspended                portal.Company
 	// A's requests made by X: to view, approve, deny, collect (approved by A) and cancel.
 	reqView, reqApprove, reqDeny, reqCollect, reqCancel string
-	employerKeyID                                        int64
+	employerKeyID                                       int64
 }
 
 func newMatrixEnv(t *testing.T) *matrixEnv {

@@ -282,5 +282,3 @@ func TestAccount_PasswordGuessingThrottled(t *testing.T) {
 		t.Errorf("after the window: %d, want 303", resp.StatusCode)
 	}
 }
-
-
