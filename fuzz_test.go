@@ -78,6 +78,11 @@ func FuzzAuditCanonical(f *testing.F) {
 		int64(1), int64(0), "citizen", int64(7), "consent.gran", int64(7), "tconsent:3", `{}`)
 	f.Add(int64(12), int64(1), "a", int64(1), "1:b,", int64(0), "", "{}",
 		int64(1), int64(21), "a", int64(1), "1:b", int64(0), ",", "{}")
+	// Text that looks like the encoding's own separators and length prefixes.
+	f.Add(int64(1), int64(2), "citizen", int64(3), "consent.grant", int64(4), "a,b", "c",
+		int64(1), int64(2), "citizen", int64(3), "consent.grant", int64(4), "a", "b,c")
+	f.Add(int64(1), int64(2), "citizen", int64(3), "consent.grant", int64(4), "x,2:{}", "",
+		int64(1), int64(2), "citizen", int64(3), "consent.grant", int64(4), "x", "{}")
 	f.Add(int64(-1), int64(-5), "", int64(0), "", int64(0), "", "",
 		int64(-1), int64(-5), "", int64(0), "", int64(0), "", "")
 	f.Fuzz(func(t *testing.T, seq1, at1 int64, kind1 string, id1 int64, action1 string, cit1 int64, subj1, det1 string,
