@@ -98,7 +98,9 @@ func adminCompanyPath(id int64, action string) string {
 }
 
 // adminCompanyURL is adminCompanyPath as a URL for href and action attributes.
-func adminCompanyURL(id int64, action string) templ.SafeURL { return templ.SafeURL(adminCompanyPath(id, action)) }
+func adminCompanyURL(id int64, action string) templ.SafeURL {
+	return templ.SafeURL(adminCompanyPath(id, action))
+}
 
 // keyRevokeURL is the action of a key's revoke form.
 func keyRevokeURL(companyID, keyID int64) templ.SafeURL {
