@@ -6,7 +6,6 @@ var az = map[string]string{
 	"app.name":         "Şəxsi kabinet",
 	"app.platform":     "Elektron hökumət portalı",
 	"app.tagline":      "Şəxsi məlumatlarınızı kimin əldə edə biləcəyinə yalnız Siz qərar verirsiniz.",
-	"app.home_link":    "Şəxsi kabinet, əsas səhifə",
 	"skip.to_content":  "Əsas məzmuna keçin",
 	"dev.banner":       "İnkişaf rejimi: bu server sınaq üçündür, real məlumatlar daxil etməyin.",
 	"footer.principle": "Məlumatlarınız şirkətlərə yalnız Sizin razılığınızla və ya Sizin təsdiq etdiyiniz sorğu əsasında verilir.",
@@ -429,4 +428,6 @@ var az = map[string]string{
 	"err.consent_change_closed":      "Bu razılığın müddətini dəyişmək mümkün deyil, onu yalnız geri götürə bilərsiniz.",
 	"err.consent_not_found":          "Razılıq tapılmadı.",
 	"err.nothing_to_revoke":          "Geri götürüləcək qüvvədə olan razılıq yoxdur.",
+	// journeys (issue 8)
+	"app.home_suffix": "əsas səhifə",
 }
