@@ -125,6 +125,24 @@
     }
   });
 
+  // A keyboard user who approves or denies, or whose request expires or is decided in another tab while
+  // the focus is on its buttons, would be left with the focus on nothing when the request panel is replaced
+  // (the focused button is gone) and have to start again from the top. Then the new panel takes the focus.
+  var focusWasInPanel = false;
+  var lastFocused = null;
+  document.addEventListener("focusin", function (ev) {
+    lastFocused = ev.target;
+    focusWasInPanel = !!(ev.target.closest && ev.target.closest("#request-panel"));
+  });
+  document.addEventListener("htmx:load", function (ev) {
+    var panel = ev.target;
+    if (!panel || panel.id !== "request-panel" || !focusWasInPanel || !lastFocused || lastFocused.isConnected) {
+      return;
+    }
+    panel.setAttribute("tabindex", "-1");
+    panel.focus({ preventScroll: true });
+  });
+
   function start() {
     tick();
     window.setInterval(tick, 1000);

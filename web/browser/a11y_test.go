@@ -306,8 +306,21 @@ func TestAccessibility_ApproveWithKeyboard(t *testing.T) {
 		if s := run(b, chromedp.Evaluate[focusStop](focusedJS)); !s.Outline && !s.Shadow {
 			t.Errorf("the focused approve button shows no focus ring")
 		}
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="request-live"]').__before = true`))
 		b.do(chromedp.KeyEvent(kb.Enter))
 		b.waitFor("approved", `document.querySelector('[data-testid="request-panel"]').dataset.status === "approved"`, 10*time.Second)
+		// The new status is announced by the live region that stayed, and the keyboard goes on from the panel,
+		// not from the top of the page.
+		if !run(b, chromedp.Evaluate[bool](`(() => {
+			const live = document.querySelector('[data-testid="request-live"]');
+			return live.__before === true && live.getAttribute("aria-live") === "polite" && live.contains(document.querySelector("#request-panel"));
+		})()`)) {
+			t.Error("the request panel's live region was replaced with it, or lost")
+		}
+		b.waitFor("the focus on the new panel", `document.activeElement === document.querySelector("#request-panel")`, 5*time.Second)
+		if s := run(b, chromedp.Evaluate[focusStop](focusedJS)); !s.Outline && !s.Shadow {
+			t.Error("the focused panel shows no focus ring")
+		}
 		if status, got := apiRequest(t, key(t, bank), "GET", "/api/v1/requests/"+id, ""); got["status"] != "approved" {
 			t.Errorf("API after approval: %d %v", status, got)
 		}
