@@ -186,6 +186,8 @@ func TestJourney_ConsentGrantChangeRevoke(t *testing.T) {
 		if got := b.text(`[data-testid="flash"]`); got == "" {
 			t.Error("no message after the grant")
 		}
+		// The clicked button went with the old card: the new card has the focus, so the keyboard goes on there.
+		b.waitFor("the focus on the new card", `document.activeElement === document.querySelector("#offer-address")`, 5*time.Second)
 		companyPage := b.location()
 
 		// My consents lists it, by company.
