@@ -181,10 +181,21 @@ func (b *tab) login(fin, password string) {
 	b.waitFor("the signed-in page", `!location.pathname.startsWith("/login") && document.readyState === "complete"`, 15*time.Second)
 }
 
-// screenshot saves the page under testoutput/ at the repository's root.
+// screenshot saves the whole page under testoutput/ at the repository's root.
 func (b *tab) screenshot(step string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	b.saveShot(step, chromedp.FullScreenshot(100))
+}
+
+// screenshotViewport saves what the screen shows, for a long page whose whole would be too large a picture.
+func (b *tab) screenshotViewport(step string) {
+	b.t.Helper()
+	b.saveShot(step, chromedp.CaptureScreenshot())
+}
+
+func (b *tab) saveShot(step string, shot chromedp.Action[[]byte]) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, shot)
 	if err != nil {
 		b.t.Logf("screenshot: %v", err)
 		return

@@ -153,7 +153,7 @@ func TestJourney_ConsentGrantChangeRevoke(t *testing.T) {
 		b.do(chromedp.Click(`[data-testid="site-nav"] a[href="/companies"]`))
 		b.waitFor("the catalogue", `location.pathname === "/companies" && document.querySelectorAll('[data-testid="company"]').length > 1`, 10*time.Second)
 		all := run(b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="company"]').length`))
-		b.screenshot("catalogue")
+		b.screenshotViewport("catalogue")
 		b.do(chromedp.Evaluate[chromedp.Void](`window.__noReload = true`))
 
 		// Typing narrows the list as it goes, case-insensitively in Azerbaijani ("xəzər" finds "Xəzər").
