@@ -165,7 +165,8 @@ func TestJourney_ConsentGrantChangeRevoke(t *testing.T) {
 		if !run(b, chromedp.Evaluate[bool](`window.__noReload === true`)) {
 			t.Fatal("the catalogue reloaded to search")
 		}
-		if got := b.text(`[data-testid="company-count"]`); !strings.Contains(got, "1") {
+		// The status line (a live region) counts the results: "Tapılan şirkətlər: 1".
+		if got := b.text(`[data-testid="company-count"]`); !strings.HasSuffix(got, ": 1") {
 			t.Errorf("result count %q after the search (of %d)", got, all)
 		}
 		if loc := b.location(); !strings.Contains(loc, "q=") {
