@@ -6,7 +6,6 @@ var az = map[string]string{
 	"app.name":         "Şəxsi kabinet",
 	"app.platform":     "Elektron hökumət portalı",
 	"app.tagline":      "Şəxsi məlumatlarınızı kimin əldə edə biləcəyinə yalnız Siz qərar verirsiniz.",
-	"app.home_link":    "Şəxsi kabinet, əsas səhifə",
 	"skip.to_content":  "Əsas məzmuna keçin",
 	"dev.banner":       "İnkişaf rejimi: bu server sınaq üçündür, real məlumatlar daxil etməyin.",
 	"footer.principle": "Məlumatlarınız şirkətlərə yalnız Sizin razılığınızla və ya Sizin təsdiq etdiyiniz sorğu əsasında verilir.",
@@ -498,4 +497,6 @@ var az = map[string]string{
 	"notifications.older":           "Əvvəlki bildirişlər",
 	"notifications.newer":           "Ən yeni bildirişlər",
 	"notifications.pages":           "Səhifələr",
+	// journeys (issue 8)
+	"app.home_suffix": "əsas səhifə",
 }

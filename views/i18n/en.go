@@ -6,7 +6,6 @@ var en = map[string]string{
 	"app.name":         "Personal cabinet",
 	"app.platform":     "e-Government portal",
 	"app.tagline":      "Only you decide who may obtain your personal data.",
-	"app.home_link":    "Personal cabinet, home",
 	"skip.to_content":  "Skip to main content",
 	"dev.banner":       "Development mode: this server is for testing; do not enter real data.",
 	"footer.principle": "Your data is given to companies only with your consent or on a request that you approved.",
@@ -498,4 +497,6 @@ var en = map[string]string{
 	"notifications.older":           "Older notifications",
 	"notifications.newer":           "Newest notifications",
 	"notifications.pages":           "Pages",
+	// journeys (issue 8)
+	"app.home_suffix": "home page",
 }
