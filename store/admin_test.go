@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -76,42 +75,6 @@ func lastAudit(t *testing.T, s *store.Store) (portal.AuditEntry, map[string]any)
 	return e, d
 }
 
-// tableDump returns every row of a table, each column as text, for before/after comparisons.
-func tableDump(t *testing.T, path, table string) [][]string {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = fmt.Sprintf("%v", v)
-		}
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func scopesOf(v any) []string {
 	var out []string
 	for _, x := range v.([]any) {
@@ -128,8 +91,8 @@ func TestStore_UpdateCompany(t *testing.T) {
 	if _, err := s.GrantConsent(ctx, citizen.ID, c.ID, portal.ScopeAddress, portal.ValidityUnlimited); err != nil {
 		t.Fatal(err)
 	}
-	consentsBefore := tableDump(t, s.Path(), "consents")
-	eventsBefore := tableDump(t, s.Path(), "consent_events")
+	consentsBefore := storetest.Dump(t, s.Path(), "consents")
+	eventsBefore := storetest.Dump(t, s.Path(), "consent_events")
 
 	clock.Advance(time.Hour)
 	edited := c
@@ -179,7 +142,7 @@ func TestStore_UpdateCompany(t *testing.T) {
 		!slices.Equal(scopesOf(d["offers_changed"]), []string{"identity"}) || !slices.Equal(scopesOf(d["offers_withdrawn"]), []string{"address"}) {
 		t.Errorf("audit details = %s", e.Details)
 	}
-	if !reflect.DeepEqual(tableDump(t, s.Path(), "consents"), consentsBefore) || !reflect.DeepEqual(tableDump(t, s.Path(), "consent_events"), eventsBefore) {
+	if !reflect.DeepEqual(storetest.Dump(t, s.Path(), "consents"), consentsBefore) || !reflect.DeepEqual(storetest.Dump(t, s.Path(), "consent_events"), eventsBefore) {
 		t.Error("withdrawing an offer changed consents (P2)")
 	}
 
@@ -269,8 +232,8 @@ func TestStore_SetCompanyStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	consentsBefore := tableDump(t, s.Path(), "consents")
-	eventsBefore := tableDump(t, s.Path(), "consent_events")
+	consentsBefore := storetest.Dump(t, s.Path(), "consents")
+	eventsBefore := storetest.Dump(t, s.Path(), "consent_events")
 
 	clock.Advance(time.Second)
 	got, cancelled, err := s.SetCompanyStatus(ctx, adminActor, a.ID, portal.CompanySuspended)
@@ -328,7 +291,7 @@ func TestStore_SetCompanyStatus(t *testing.T) {
 			t.Errorf("citizen %d: cancellation notifications for %v, want [%s]", citizen, got, want)
 		}
 	}
-	if !reflect.DeepEqual(tableDump(t, s.Path(), "consents"), consentsBefore) || !reflect.DeepEqual(tableDump(t, s.Path(), "consent_events"), eventsBefore) {
+	if !reflect.DeepEqual(storetest.Dump(t, s.Path(), "consents"), consentsBefore) || !reflect.DeepEqual(storetest.Dump(t, s.Path(), "consent_events"), eventsBefore) {
 		t.Error("suspending changed consents (P2)")
 	}
 	e, d := lastAudit(t, s)

@@ -5,10 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 
 	"portal"
 )
@@ -123,7 +127,7 @@ func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Co
 		q += " AND status = ?"
 		args = append(args, string(f.Status))
 	}
-	q += " ORDER BY name, id"
+	q += " ORDER BY id"
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: find companies: %w", err)
@@ -142,6 +146,9 @@ func (s *Store) FindCompanies(ctx context.Context, f CompanyFilter) ([]portal.Co
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: find companies: %w", err)
 	}
+	// Azerbaijani alphabetical order (Ç after C, Ə after E, Ş after S...), which SQLite's byte order is not.
+	col := collate.New(language.Azerbaijani)
+	slices.SortStableFunc(out, func(a, b portal.Company) int { return col.CompareString(a.Name, b.Name) })
 	return out, nil
 }
 

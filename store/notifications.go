@@ -107,3 +107,58 @@ func (s *Store) ActiveConsentCount(ctx context.Context, citizenID int64, now tim
 	}
 	return n, nil
 }
+
+// ConsentExpiryNotice is how long before a consent's validity ends the citizen is told.
+const ConsentExpiryNotice = 7 * 24 * time.Hour
+
+// NotifyExpiringConsents writes a consent_expires notification for every active consent whose validity
+// ends within ConsentExpiryNotice and whose end has not been announced yet; consents of one citizen to one
+// company that end at the same instant (granted together) share one notification. It is idempotent: the
+// notification carries the validity end as its deadline, so a consent is announced once per validity end,
+// and again only if the citizen extends it and the new end comes near. It returns the citizens notified,
+// for announcing, and handles at most limit consents per call.
+func (s *Store) NotifyExpiringConsents(ctx context.Context, limit int) ([]int64, error) {
+	now := s.now()
+	var citizens []int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		citizens = nil
+		rows, err := tx.Query(`SELECT c.citizen_id, c.company_id, c.scope, c.valid_until FROM consents c JOIN scopes sc ON sc.code = c.scope
+			WHERE c.granted = 1 AND c.revoked_at IS NULL AND c.valid_until > ? AND c.valid_until <= ?
+			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.kind = 'consent_expires' AND n.citizen_id = c.citizen_id
+				AND n.company_id = c.company_id AND n.deadline = c.valid_until AND instr(' ' || n.scopes || ' ', ' ' || c.scope || ' ') > 0)
+			ORDER BY c.citizen_id, c.company_id, c.valid_until, sc.position LIMIT ?`,
+			ms(now), ms(now.Add(ConsentExpiryNotice)), limit)
+		if err != nil {
+			return fmt.Errorf("store: expiring consents: %w", err)
+		}
+		var notes []portal.Notification
+		for rows.Next() {
+			var citizenID, companyID, until int64
+			var scope string
+			if err := rows.Scan(&citizenID, &companyID, &scope, &until); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: scan expiring consent: %w", err)
+			}
+			end := fromMS(until)
+			if k := len(notes) - 1; k >= 0 && notes[k].CitizenID == citizenID && notes[k].CompanyID == companyID && notes[k].Deadline.Equal(end) {
+				notes[k].Scopes = append(notes[k].Scopes, portal.Scope(scope))
+				continue
+			}
+			notes = append(notes, portal.Notification{CitizenID: citizenID, Kind: portal.NotifConsentExpires, CompanyID: companyID,
+				Scopes: []portal.Scope{portal.Scope(scope)}, Deadline: &end, CreatedAt: now})
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("store: expiring consents: %w", err)
+		}
+		for _, n := range notes {
+			if err := insertNotification(tx, n); err != nil {
+				return err
+			}
+			if len(citizens) == 0 || citizens[len(citizens)-1] != n.CitizenID {
+				citizens = append(citizens, n.CitizenID)
+			}
+		}
+		return nil
+	})
+	return citizens, err
+}

@@ -9,15 +9,26 @@ import (
 	"portal"
 )
 
-// CreateSession stores a new session.
+// CreateSession stores a new session. A session starts only at login, so the login's audit entry is
+// written here, in the same transaction: no session exists without its record.
 func (s *Store) CreateSession(ctx context.Context, row portal.Session) error {
+	now := s.now()
 	return s.write(ctx, func(tx *sql.Tx) error {
+		var role string
+		if err := tx.QueryRow("SELECT role FROM users WHERE id = ?", row.UserID).Scan(&role); err != nil {
+			return notFound(err, "user")
+		}
 		_, err := tx.Exec("INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
 			row.IDHash, row.UserID, row.Data, ms(row.CreatedAt), ms(row.LastSeenAt))
 		if err != nil {
 			return fmt.Errorf("store: create session: %w", err)
 		}
-		return nil
+		a := Audit{Actor: portal.Actor{Kind: portal.ActorCitizen, ID: row.UserID}, Action: "login", CitizenID: row.UserID,
+			Subject: fmt.Sprintf("user:%d", row.UserID)}
+		if portal.Role(role) == portal.RoleAdmin {
+			a.Actor.Kind, a.CitizenID = portal.ActorAdmin, 0
+		}
+		return appendAudit(tx, now, a)
 	})
 }
 

@@ -137,8 +137,8 @@ type ConsentGroup struct {
 	Consents []ConsentItem
 }
 
-// HistoryItem is one consent event in the history of GET /consents.
-type HistoryItem struct {
+// ConsentHistoryItem is one consent event in the history of GET /consents.
+type ConsentHistoryItem struct {
 	Event       portal.ConsentEvent
 	CompanyName string
 	ScopeName   string // already translated
@@ -147,7 +147,7 @@ type HistoryItem struct {
 // ConsentsData is the view model of GET /consents and of the revoke-all confirmation page.
 type ConsentsData struct {
 	Groups  []ConsentGroup
-	History []HistoryItem
+	History []ConsentHistoryItem
 	CSRF    string
 }
 

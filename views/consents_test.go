@@ -51,7 +51,7 @@ var consentsData = views.ConsentsData{
 		{Company: bank, Consents: []views.ConsentItem{{Consent: *activeConsent, ScopeName: "Identity"}, {Consent: *forever, ScopeName: "Income"}}},
 		{Company: portal.Company{ID: 8, Name: "Odlar", Status: portal.CompanySuspended}, Consents: []views.ConsentItem{{Consent: *activeConsent, ScopeName: "Vehicles"}}},
 	},
-	History: []views.HistoryItem{
+	History: []views.ConsentHistoryItem{
 		{Event: portal.ConsentEvent{ID: 3, ConsentID: 11, Kind: portal.ConsentRevoked, At: now, OldActive: true, OldValidUntil: ptr(now.AddDate(1, 0, 0)), NewValidity: portal.Validity1Year}, CompanyName: "Xəzər", ScopeName: "Identity"},
 		{Event: portal.ConsentEvent{ID: 2, ConsentID: 11, Kind: portal.ConsentChanged, At: now, OldActive: true, NewActive: true, NewValidity: portal.ValidityUnlimited}, CompanyName: "Xəzər", ScopeName: "Identity"},
 		{Event: portal.ConsentEvent{ID: 1, ConsentID: 11, Kind: portal.ConsentGranted, At: now, NewActive: true, NewValidUntil: ptr(now.AddDate(0, 0, 30)), NewValidity: portal.Validity30Days}, CompanyName: "Xəzər", ScopeName: "Identity"},

@@ -150,6 +150,13 @@ func (m *matrixEnv) rows() []matrixRow {
 		{"GET", "/consents", "/consents", "", citizenPage},
 		{"GET", "/consents/revoke-all", "/consents/revoke-all", "", citizenPage},
 		{"GET", "/data", "/data", "", citizenPage},
+		// History and notifications (issue 5): each citizen's own, with no id in the path.
+		{"GET", "/history", "/history", "", citizenPage},
+		{"GET", "/history.csv", "/history.csv", "", citizenPage},
+		{"GET", "/history.json", "/history.json", "", citizenPage},
+		{"GET", "/notifications", "/notifications", "", citizenPage},
+		{"POST", "/notifications/read", "/notifications/read", form("upto", "999999"),
+			[nCols]int{see303, see303, see303, deny403, deny403, deny403, deny403, deny403}},
 		{"GET", "/events", "/events", "", citizenPage},
 		{"GET", "/requests/:id", "/requests/" + m.reqView, "", aOnlyPage},
 		{"GET", "/requests/:id/panel", "/requests/" + m.reqView + "/panel", "", aOnlyPage},

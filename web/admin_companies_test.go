@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"portal"
+	"portal/store/storetest"
 	"portal/views/i18n"
 )
 
@@ -205,13 +206,12 @@ func TestAdminCompanies_Search(t *testing.T) {
 func TestAdminCompany_EditDetailsAndOffers(t *testing.T) {
 	e, b, admin := newAdminEnv(t)
 	ctx := context.Background()
-	db := adminDB(t, e)
 	c := e.adminCompany("1700000001", portal.ScopeIdentity, portal.ScopeAddress)
 	aysel := e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
 	if _, err := e.store.GrantConsent(ctx, aysel.ID, c.ID, portal.ScopeAddress, portal.ValidityUnlimited); err != nil {
 		t.Fatal(err)
 	}
-	consents, events := adminDump(t, db, "consents"), adminDump(t, db, "consent_events")
+	consents, events := storetest.Dump(t, e.store.Path(), "consents"), storetest.Dump(t, e.store.Path(), "consent_events")
 	page := fmt.Sprintf("/admin/companies/%d", c.ID)
 	_, doc := b.get(page)
 	if n := doc.Find(`[data-testid="offer-row"]`).Length(); n != len(portal.Scopes) {
@@ -330,7 +330,7 @@ func TestAdminCompany_EditDetailsAndOffers(t *testing.T) {
 		if !reflect.DeepEqual(d, want) {
 			t.Errorf("audit details = %v, want %v", d, want)
 		}
-		if !reflect.DeepEqual(adminDump(t, db, "consents"), consents) || !reflect.DeepEqual(adminDump(t, db, "consent_events"), events) {
+		if !reflect.DeepEqual(storetest.Dump(t, e.store.Path(), "consents"), consents) || !reflect.DeepEqual(storetest.Dump(t, e.store.Path(), "consent_events"), events) {
 			t.Error("withdrawing an offer changed consents (P2)")
 		}
 		_, doc := b.get(page + "?done=saved")
@@ -392,7 +392,7 @@ func TestAdminCompany_SuspendAndReactivate(t *testing.T) {
 	denied := adminInsertRequest(t, db, a.ID, resad.ID, portal.StatusDenied, now.Add(-time.Hour), now.Add(-55*time.Minute))
 	othersPending := adminInsertRequest(t, db, other.ID, aysel.ID, portal.StatusPending, now.Add(-time.Minute), now.Add(4*time.Minute))
 	othersApproved := adminInsertRequest(t, db, other.ID, resad.ID, portal.StatusApproved, now.Add(-time.Minute), now.Add(4*time.Minute))
-	consents, events := adminDump(t, db, "consents"), adminDump(t, db, "consent_events")
+	consents, events := storetest.Dump(t, e.store.Path(), "consents"), storetest.Dump(t, e.store.Path(), "consent_events")
 	notifications := adminCount(t, db, "SELECT count(*) FROM notifications")
 	page := fmt.Sprintf("/admin/companies/%d", a.ID)
 
@@ -434,7 +434,7 @@ func TestAdminCompany_SuspendAndReactivate(t *testing.T) {
 			t.Errorf("citizen %d: %d cancellation notifications, want 1", who, n)
 		}
 	}
-	if !reflect.DeepEqual(adminDump(t, db, "consents"), consents) || !reflect.DeepEqual(adminDump(t, db, "consent_events"), events) {
+	if !reflect.DeepEqual(storetest.Dump(t, e.store.Path(), "consents"), consents) || !reflect.DeepEqual(storetest.Dump(t, e.store.Path(), "consent_events"), events) {
 		t.Error("suspending changed consents (P2)")
 	}
 	var actions []string

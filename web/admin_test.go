@@ -20,6 +20,7 @@ import (
 
 	"portal"
 	"portal/auth"
+	"portal/store/storetest"
 )
 
 // Helpers for the admin tests (issue 6).
@@ -114,37 +115,6 @@ func adminInsertRequest(t *testing.T, db *sql.DB, companyID, citizenID int64, st
 		t.Fatalf("insert request: %v", err)
 	}
 	return id
-}
-
-// dump returns every row of a table as text, for before/after comparisons.
-func adminDump(t *testing.T, db *sql.DB, table string) [][]string {
-	t.Helper()
-	rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = fmt.Sprintf("%v", v)
-		}
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func adminCount(t *testing.T, db *sql.DB, q string, args ...any) int {
@@ -308,10 +278,9 @@ func TestAdmin_OnlyAdmins(t *testing.T) {
 	if len(routes) < 9 {
 		t.Fatalf("only %d admin routes registered: %v", len(routes), routes)
 	}
-	db := adminDB(t, e)
 	before := map[string][][]string{}
 	for _, tbl := range []string{"companies", "offers", "api_keys"} {
-		before[tbl] = adminDump(t, db, tbl)
+		before[tbl] = storetest.Dump(t, e.store.Path(), tbl)
 	}
 	form := url.Values{"name": {"X"}, "voen": {"1700000009"}, "sector": {"bank"}}
 	for _, r := range routes {
@@ -337,7 +306,7 @@ func TestAdmin_OnlyAdmins(t *testing.T) {
 		})
 	}
 	for tbl, rows := range before {
-		if !reflect.DeepEqual(adminDump(t, db, tbl), rows) {
+		if !reflect.DeepEqual(storetest.Dump(t, e.store.Path(), tbl), rows) {
 			t.Errorf("a refused visitor changed %s", tbl)
 		}
 	}
@@ -369,7 +338,7 @@ func TestAdmin_NeverTouchesConsents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	consents, events := adminDump(t, db, "consents"), adminDump(t, db, "consent_events")
+	consents, events := storetest.Dump(t, e.store.Path(), "consents"), storetest.Dump(t, e.store.Path(), "consent_events")
 	companyPage := fmt.Sprintf("/admin/companies/%d", c.ID)
 
 	// What each route is given, and the state it needs first.
@@ -430,7 +399,7 @@ func TestAdmin_NeverTouchesConsents(t *testing.T) {
 			if resp.StatusCode >= 400 {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			if !reflect.DeepEqual(adminDump(t, db, "consents"), consents) || !reflect.DeepEqual(adminDump(t, db, "consent_events"), events) {
+			if !reflect.DeepEqual(storetest.Dump(t, e.store.Path(), "consents"), consents) || !reflect.DeepEqual(storetest.Dump(t, e.store.Path(), "consent_events"), events) {
 				t.Fatalf("%s changed a consent or consent event (P2)", name)
 			}
 			entries := adminAuditSince(t, e, seq)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"portal"
+	"portal/store/storetest"
 )
 
 const (
@@ -144,16 +145,7 @@ func TestAPI_Errors(t *testing.T) {
 
 func countRows(t *testing.T, e *testEnv, table string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", e.store.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return len(storetest.Dump(t, e.store.Path(), table))
 }
 
 func TestAPI_ApproveCollect(t *testing.T) {

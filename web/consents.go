@@ -274,7 +274,7 @@ func (s *Server) consentsData(c echo.Context, history bool) (views.ConsentsData,
 		return 0
 	})
 	for _, ev := range events {
-		d.History = append(d.History, views.HistoryItem{Event: ev, CompanyName: companies[ev.CompanyID].Name, ScopeName: cat[ev.Scope].Name})
+		d.History = append(d.History, views.ConsentHistoryItem{Event: ev, CompanyName: companies[ev.CompanyID].Name, ScopeName: cat[ev.Scope].Name})
 	}
 	return d, nil
 }

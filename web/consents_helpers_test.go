@@ -14,6 +14,7 @@ import (
 	"portal"
 	"portal/auth"
 	"portal/store/demo"
+	"portal/store/storetest"
 	"portal/views"
 	"portal/views/i18n"
 )
@@ -92,35 +93,7 @@ func (e *testEnv) withdraw(c portal.Company, sc portal.Scope) {
 // nothing.
 func (e *testEnv) consentTables() string {
 	e.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+e.store.Path()+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
-	var out strings.Builder
-	for _, table := range []string{"consents", "consent_events"} {
-		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY id")
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				e.t.Fatal(err)
-			}
-			fmt.Fprintln(&out, table, vals)
-		}
-		if err := rows.Err(); err != nil {
-			e.t.Fatal(err)
-		}
-		rows.Close()
-	}
-	return out.String()
+	return fmt.Sprint(storetest.Dump(e.t, e.store.Path(), "consents"), storetest.Dump(e.t, e.store.Path(), "consent_events"))
 }
 
 // consentsOf returns the citizen's consent rows.

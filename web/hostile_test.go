@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,6 +128,8 @@ func TestHostileStrings_RenderAsText(t *testing.T) {
 		{citizen, "/requests/" + r.str("id"), []string{name, reqPurpose, purpose}},
 		{citizen, "/requests/" + r.str("id") + "/panel", nil},
 		{citizen, "/account", nil},
+		{citizen, "/history", []string{name, reqPurpose}},
+		{citizen, "/notifications", []string{name}},
 		{admin, "/admin", nil},
 		{admin, "/admin/companies", []string{name}},
 		{admin, "/admin/companies?q=" + url.QueryEscape(xssAttr), nil},
@@ -145,6 +149,38 @@ func TestHostileStrings_RenderAsText(t *testing.T) {
 	if w := doc.Find(tid("company-website")); w.Is("a") || w.Find("a").Length() > 0 {
 		t.Error("the javascript: website is rendered as a link")
 	}
+
+	t.Run("exports", func(t *testing.T) {
+		// Downloads, never pages: an attachment the browser does not sniff as HTML, with the text intact.
+		for _, path := range []string{"/history.csv", "/history.json"} {
+			status, h, body := citizen.send("GET", path, "", nil)
+			if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") || h.Get("X-Content-Type-Options") != "nosniff" ||
+				strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+				t.Errorf("%s: %d %v", path, status, h)
+			}
+			if path == "/history.csv" {
+				rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+				if err != nil {
+					t.Fatalf("csv: %v", err)
+				}
+				found := false
+				for _, r := range rows {
+					found = found || slices.Contains(r, name)
+				}
+				if !found {
+					t.Errorf("the company name is not a CSV cell as it is")
+				}
+				continue
+			}
+			var v any
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatalf("json: %v", err)
+			}
+			if !jsonHasString(v, name) {
+				t.Errorf("the company name is not in the JSON export as it is")
+			}
+		}
+	})
 
 	t.Run("admin form", func(t *testing.T) {
 		// The register form refuses the javascript: website and shows everything typed back as text.
@@ -182,4 +218,21 @@ func TestHostileStrings_RenderAsText(t *testing.T) {
 func outer(s *goquery.Selection) string {
 	h, _ := goquery.OuterHtml(s)
 	return h
+}
+
+// jsonHasString reports whether a decoded JSON value holds the string s anywhere.
+func jsonHasString(v any, s string) bool {
+	switch v := v.(type) {
+	case string:
+		return v == s
+	case []any:
+		return slices.ContainsFunc(v, func(x any) bool { return jsonHasString(x, s) })
+	case map[string]any:
+		for _, x := range v {
+			if jsonHasString(x, s) {
+				return true
+			}
+		}
+	}
+	return false
 }

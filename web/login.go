@@ -115,8 +115,8 @@ func subjectUser(id int64) string {
 	return "user:" + strconv.FormatInt(id, 10)
 }
 
-// startSession replaces any session the browser had with a new one (no fixation), gives it a CSRF token
-// and records the login.
+// startSession replaces any session the browser had with a new one (no fixation) and gives it a CSRF
+// token; the store records the login with the new session, in one transaction.
 func (s *Server) startSession(c echo.Context, u portal.User) error {
 	w, r := c.Response(), c.Request()
 	sess, err := s.sessions.Login(w, r, u.ID)
@@ -126,10 +126,6 @@ func (s *Server) startSession(c echo.Context, u portal.User) error {
 	auth.CSRFToken(sess)
 	if err := s.sessions.Save(r, w, sess); err != nil {
 		return fmt.Errorf("login: save session: %w", err)
-	}
-	actor, citizenID := actorOf(&u)
-	if err := s.store.RecordAudit(r.Context(), store.Audit{Actor: actor, Action: "login", CitizenID: citizenID, Subject: subjectUser(u.ID)}); err != nil {
-		return fmt.Errorf("login: audit: %w", err)
 	}
 	return nil
 }

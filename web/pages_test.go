@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"portal"
 )
@@ -18,6 +20,7 @@ func TestPages_AllLanguages(t *testing.T) {
 	aysel := e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
 	e.user("ADMIN01", "Administrator", portal.RoleAdmin)
 	citizenCompany := pagesCompany(t, e, aysel)
+	historyEntries(e, aysel)
 	citizen, admin, anon := e.browser(), e.browser(), e.browser()
 	citizen.login("5ABCD12", testPassword)
 	admin.login("ADMIN01", testPassword)
@@ -47,6 +50,10 @@ func TestPages_AllLanguages(t *testing.T) {
 		{citizen, "/data", http.StatusOK},
 		{citizen, "/companies/99999", http.StatusNotFound},
 		{admin, "/companies", http.StatusForbidden},
+		{citizen, "/history", http.StatusOK},
+		{citizen, "/history?status=grant&from=2026-03-01&to=2026-03-31", http.StatusOK},
+		{citizen, "/history?status=stolen", http.StatusBadRequest},
+		{citizen, "/notifications", http.StatusOK},
 	}
 	for _, lang := range []string{"az", "en", "ru"} {
 		for _, p := range pages {
@@ -171,4 +178,43 @@ func pagesCompany(t *testing.T, e *testEnv, citizen portal.User) string {
 	}
 	e.exec("UPDATE offers SET withdrawn_at = ? WHERE company_id = ? AND scope = 'contact'", e.clock.Now().UnixMilli(), c.ID)
 	return "/companies/" + strconv.FormatInt(c.ID, 10)
+}
+
+// historyEntries gives the history and notification pages something in every state to render: requests
+// delivered, pending, denied, cancelled and expired, and consent grants, changes and revokes (issue 5).
+func historyEntries(e *testEnv, citizen portal.User) {
+	e.t.Helper()
+	ctx := context.Background()
+	e.registry(citizen.FIN)
+	bank, key := e.company("Xəzər İnvest Bank", "1400012399", portal.ScopeIdentity, portal.ScopeIncome, portal.ScopeAddress)
+	c, err := e.store.GrantConsent(ctx, citizen.ID, bank.ID, portal.ScopeIdentity, portal.Validity30Days)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.store.ChangeConsent(ctx, citizen.ID, c.ID, portal.ValidityUnlimited); err != nil {
+		e.t.Fatal(err)
+	}
+	body := `{"citizen_fin":"` + citizen.FIN + `","scopes":["%s"],"purpose":"Kredit müraciəti"}`
+	request := func(scope string) string {
+		e.t.Helper()
+		r := e.api(key, "POST", "/api/v1/requests", fmt.Sprintf(body, scope))
+		if r.str("id") == "" {
+			e.t.Fatalf("request: %s", r.Raw)
+		}
+		return r.str("id")
+	}
+	request("identity") // delivered under the consent
+	request("income")   // expires
+	e.clock.Advance(6 * time.Minute)
+	if _, err := e.store.DecideRequest(ctx, citizen.ID, request("income"), false, ""); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.store.DecideRequest(ctx, citizen.ID, request("address"), true, portal.Validity90Days); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, _, err := e.store.RevokeConsent(ctx, citizen.ID, c.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	e.api(key, "DELETE", "/api/v1/requests/"+request("income"), "") // cancelled
+	request("income")                                               // pending
 }

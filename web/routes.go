@@ -54,6 +54,11 @@ func (s *Server) routes() {
 	citizen.GET("/consents/revoke-all", s.handleRevokeAllConfirm)
 	citizen.POST("/consents/revoke-all", s.handleRevokeAll)
 	citizen.GET("/data", s.handleData)
+	citizen.GET("/history", s.handleHistory)
+	citizen.GET("/history.csv", s.handleHistoryCSV)
+	citizen.GET("/history.json", s.handleHistoryJSON)
+	citizen.GET("/notifications", s.handleNotifications)
+	citizen.POST("/notifications/read", s.handleNotificationsRead)
 
 	// The company API: an API key in the Authorization header, JSON in and out, never cached. No cookies
 	// are read, so no CSRF check applies.

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"portal"
+	"portal/views"
 	"portal/views/i18n"
 )
 
@@ -34,7 +35,12 @@ func (s *Server) scopeNames(c echo.Context) (scopeNames, error) {
 	return out, nil
 }
 
-// notificationText renders a notification in the reader's language.
+// notificationText renders a notification in the reader's language: the company's name, the scopes' names
+// and, when it has one, the Baku date of its deadline (the day a consent ends) are the entry's arguments.
 func notificationText(ctx context.Context, n portal.Notification, names scopeNames) string {
-	return i18n.T(ctx, "notif."+string(n.Kind), n.CompanyName, strings.Join(names.list(n.Scopes), ", "))
+	deadline := ""
+	if n.Deadline != nil {
+		deadline = views.FormatDate(ctx, *n.Deadline)
+	}
+	return i18n.T(ctx, "notif."+string(n.Kind), n.CompanyName, strings.Join(names.list(n.Scopes), ", "), deadline)
 }

@@ -87,6 +87,7 @@ func (w *walkEnv) plausibleForm() url.Values {
 		"confirm": {"yes"}, "name": {"Walk Ltd"}, "voen": {"1999999999"}, "sector": {"other"},
 		"fin": {demo.AyselFIN}, "password": {testPassword},
 		"current_password": {testPassword}, "new_password": {testPassword}, "new_password2": {testPassword},
+		"upto": {"999999"},
 	}
 }
 

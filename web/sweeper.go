@@ -18,9 +18,17 @@ func (s *Server) Sweep(ctx context.Context) error {
 	return nil
 }
 
-// Housekeep forgets idempotency keys older than a day and sessions past their timeouts.
+// Housekeep tells citizens about consents that end within a week, and forgets idempotency keys older than a
+// day and sessions past their timeouts.
 func (s *Server) Housekeep(ctx context.Context) error {
 	now := s.clock.Now()
+	notified, err := s.store.NotifyExpiringConsents(ctx, 1000)
+	if err != nil {
+		return err
+	}
+	for _, citizenID := range notified {
+		s.broker.Publish(citizenTopic(citizenID), Notice{Kind: "notifications"}) // the badge counts them at once
+	}
 	if err := s.store.DeleteIdempotencyKeysBefore(ctx, now.Add(-24*time.Hour)); err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os/exec"
+	osexec "os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -47,7 +47,7 @@ func TestCrash_AcknowledgedWritesSurvive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "portal")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := osexec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	db := filepath.Join(dir, "portal.db")
@@ -157,7 +157,7 @@ type ackedRequest struct{ id, key, idemKey, body string }
 
 // portalProc is a running portal binary.
 type portalProc struct {
-	cmd    *exec.Cmd
+	cmd    *osexec.Cmd
 	url    string
 	stdout *lockedBuffer
 	client *http.Client
@@ -191,7 +191,7 @@ func startPortal(t *testing.T, bin, db string, seed bool) *portalProc {
 	if seed {
 		args = append(args, "--demo", "--demo-citizens", "20")
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := osexec.Command(bin, args...)
 	p := &portalProc{cmd: cmd, stdout: &lockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	stderr, err := cmd.StderrPipe()
@@ -383,7 +383,7 @@ func verifyDurable(t *testing.T, bin, db string, acked []ackedRequest, grants in
 		t.Fatalf("%d consent grants were acknowledged, %d consent events are in the database", grants, events)
 	}
 	conn.Close()
-	if out, err := exec.Command(bin, "audit", "verify", "--db", db).CombinedOutput(); err != nil {
+	if out, err := osexec.Command(bin, "audit", "verify", "--db", db).CombinedOutput(); err != nil {
 		t.Fatalf("audit verify: %v\n%s", err, out)
 	}
 }

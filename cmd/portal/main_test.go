@@ -4,11 +4,19 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
+
+	"portal"
+	"portal/store"
 )
 
 // cli runs the portal command in-process against db and returns its exit code, standard output's last
@@ -134,5 +142,195 @@ func TestCLI_Usage(t *testing.T) {
 	}
 	if code, _, stderr := cli(t, db, "", "serve", "--approval-window", "soon"); code != 2 || !strings.Contains(stderr, "approval-window") {
 		t.Errorf("bad flag: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// tamperedLog makes a database with five audit entries (one per company), notes its head as
+// `audit verify` prints it, then opens it raw, drops the guards as someone with the sqlite3 tool would,
+// and hands it to tamper.
+func tamperedLog(t *testing.T, tamper func(raw *sql.DB)) (db, noted string) {
+	t.Helper()
+	db = filepath.Join(t.TempDir(), "p.db")
+	for i := 1; i <= 5; i++ {
+		if code, _, stderr := cli(t, db, "", "company", "create", "--name", fmt.Sprintf("Şirkət %d", i), "--voen", strings.Repeat(fmt.Sprint(i), 10)); code != 0 {
+			t.Fatalf("company create: %s", stderr)
+		}
+	}
+	code, head, stderr := cli(t, db, "", "audit", "verify")
+	if code != 0 || !strings.HasPrefix(head, "head 5:") {
+		t.Fatalf("verify before tampering: code %d, last %q, stderr %q", code, head, stderr)
+	}
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	exec(t, raw, "DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete")
+	tamper(raw)
+	return db, strings.TrimPrefix(head, "head ")
+}
+
+func exec(t *testing.T, db *sql.DB, queries ...string) {
+	t.Helper()
+	for _, q := range queries {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// auditRow reads one row as the verifier sees it.
+func auditRow(t *testing.T, db *sql.DB, seq int64) portal.AuditEntry {
+	t.Helper()
+	var e portal.AuditEntry
+	var at int64
+	var kind string
+	err := db.QueryRow("SELECT seq, at, actor_kind, actor_id, action, citizen_id, subject, details, prev_hash, hash FROM audit_log WHERE seq = ?", seq).
+		Scan(&e.Seq, &at, &kind, &e.Actor.ID, &e.Action, &e.CitizenID, &e.Subject, &e.Details, &e.PrevHash, &e.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.At, e.Actor.Kind = time.Unix(0, at).UTC(), portal.ActorKind(kind)
+	return e
+}
+
+// insertAt makes room at seq by moving every later row up one, then inserts e there.
+func insertAt(t *testing.T, db *sql.DB, e portal.AuditEntry) {
+	t.Helper()
+	exec(t, db, fmt.Sprintf("UPDATE audit_log SET seq = -(seq + 1) WHERE seq >= %d", e.Seq), "UPDATE audit_log SET seq = -seq WHERE seq < 0")
+	if _, err := db.Exec(`INSERT INTO audit_log (seq, at, actor_kind, actor_id, action, citizen_id, subject, details, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, e.At.UnixNano(), string(e.Actor.Kind), e.Actor.ID, e.Action, e.CitizenID, e.Subject, e.Details, e.PrevHash, e.Hash); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCLI_AuditVerifyCatchesTampering edits the log in each way someone with direct access to the file could
+// and checks that `portal audit verify` fails naming the first row where the chain no longer holds.
+func TestCLI_AuditVerifyCatchesTampering(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(t *testing.T, raw *sql.DB)
+		expect bool   // pass --expect-head with the head noted before tampering
+		want   string // in standard error
+	}{
+		{"edited middle row", func(t *testing.T, raw *sql.DB) {
+			exec(t, raw, `UPDATE audit_log SET details = '{"voen":"9999999999"}' WHERE seq = 3`)
+		}, false, "at sequence 3: hash does not match"},
+		{"deleted middle row", func(t *testing.T, raw *sql.DB) {
+			exec(t, raw, "DELETE FROM audit_log WHERE seq = 3")
+		}, false, "at sequence 4: sequence gap or reorder after 2"},
+		{"deleted middle row, later rows renumbered", func(t *testing.T, raw *sql.DB) {
+			exec(t, raw, "DELETE FROM audit_log WHERE seq = 3", "UPDATE audit_log SET seq = -(seq - 1) WHERE seq > 3", "UPDATE audit_log SET seq = -seq WHERE seq < 0")
+		}, false, "at sequence 3: previous hash does not match"},
+		{"inserted row", func(t *testing.T, raw *sql.DB) {
+			forged := auditRow(t, raw, 2) // a copy of a real row, hash and all, slipped in after it
+			forged.Seq, forged.PrevHash = 3, forged.Hash
+			insertAt(t, raw, forged)
+		}, false, "at sequence 3: hash does not match"},
+		{"inserted row with a recomputed hash", func(t *testing.T, raw *sql.DB) {
+			// The forger knows the encoding and chains the new row to row 2 correctly: the row after it,
+			// which still points at row 2, is where the chain breaks.
+			prev := auditRow(t, raw, 2)
+			forged := portal.AuditEntry{Seq: 3, At: prev.At.Add(time.Millisecond), Actor: portal.System, Action: "company.create",
+				Subject: "company:99", Details: "{}", PrevHash: prev.Hash}
+			forged.Hash = forged.ComputeHash()
+			insertAt(t, raw, forged)
+		}, false, "at sequence 4: previous hash does not match"},
+		{"swapped rows", func(t *testing.T, raw *sql.DB) {
+			exec(t, raw, "UPDATE audit_log SET seq = -3 WHERE seq = 3", "UPDATE audit_log SET seq = 3 WHERE seq = 2", "UPDATE audit_log SET seq = 2 WHERE seq = -3")
+		}, false, "at sequence 2: previous hash does not match"},
+		{"truncated tail", func(t *testing.T, raw *sql.DB) {
+			exec(t, raw, "DELETE FROM audit_log WHERE seq > 3")
+		}, true, "expected head 5 is missing: the log was truncated to 3 rows"},
+		{"truncated tail, regrown", func(t *testing.T, raw *sql.DB) {
+			// Truncated, then new rows chained onto the shorter log reach the old length again.
+			exec(t, raw, "DELETE FROM audit_log WHERE seq > 3")
+			for seq := int64(4); seq <= 5; seq++ {
+				prev := auditRow(t, raw, seq-1)
+				e := portal.AuditEntry{Seq: seq, At: prev.At.Add(time.Millisecond), Actor: portal.System, Action: "company.create", Details: "{}", PrevHash: prev.Hash}
+				e.Hash = e.ComputeHash()
+				insertAt(t, raw, e)
+			}
+		}, true, "at sequence 5: its hash differs from the head noted earlier"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db, noted := tamperedLog(t, func(raw *sql.DB) { tc.tamper(t, raw) })
+			args := []string{"audit", "verify"}
+			if tc.expect {
+				// Without the noted head a clean cut at the end is undetectable: the rest is a valid chain.
+				if code, _, stderr := cli(t, db, "", args...); code != 0 {
+					t.Fatalf("verify without --expect-head: code %d, stderr %q; the remaining chain is intact", code, stderr)
+				}
+				args = append(args, "--expect-head", noted)
+			}
+			code, _, stderr := cli(t, db, "", args...)
+			if code != 1 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("code %d, stderr %q; want exit 1 and %q", code, stderr, tc.want)
+			}
+		})
+	}
+	t.Run("intact log with its noted head", func(t *testing.T) {
+		db, noted := tamperedLog(t, func(*sql.DB) {})
+		cli(t, db, "", "company", "create", "--name", "Sonra", "--voen", "6666666666") // the log grows past the noted head
+		if code, last, stderr := cli(t, db, "", "audit", "verify", "--expect-head", noted); code != 0 || !strings.HasPrefix(last, "head 6:") {
+			t.Errorf("code %d, last %q, stderr %q", code, last, stderr)
+		}
+	})
+}
+
+// TestCLI_BackupWhileWriting backs up a database while another process keeps writing to it: the copy is a
+// consistent snapshot whose audit chain verifies.
+func TestCLI_BackupWhileWriting(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	ctx := context.Background()
+	s, err := store.Open(ctx, db, store.Options{}) // the running server's store
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	stop := make(chan struct{})
+	var written atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.CreateCompany(ctx, portal.System, portal.Company{Name: fmt.Sprintf("Şirkət %d", i), VOEN: fmt.Sprintf("%010d", i), Sector: "other"}, nil); err != nil {
+				t.Errorf("write during backup: %v", err)
+				return
+			}
+			written.Add(1)
+		}
+	}()
+	for written.Load() < 20 {
+		time.Sleep(time.Millisecond)
+	}
+	copies := []string{filepath.Join(dir, "copy1.db"), filepath.Join(dir, "copy2.db")}
+	for _, cp := range copies {
+		if code, last, stderr := cli(t, db, "", "backup", cp); code != 0 || last != cp {
+			t.Fatalf("backup: code %d, last %q, stderr %q", code, last, stderr)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	total := written.Load()
+	var prev int64
+	for _, cp := range copies {
+		code, head, stderr := cli(t, cp, "", "audit", "verify")
+		if code != 0 {
+			t.Fatalf("verify %s: code %d, stderr %q", cp, code, stderr)
+		}
+		seq, err := strconv.ParseInt(strings.SplitN(strings.TrimPrefix(head, "head "), ":", 2)[0], 10, 64)
+		if err != nil || seq < 20 || seq > total || seq < prev {
+			t.Errorf("%s holds %d entries (%v); want between 20 and %d, and no fewer than the earlier copy's %d", cp, seq, err, total, prev)
+		}
+		prev = seq
 	}
 }

@@ -125,6 +125,28 @@
     }
   });
 
+  // A keyboard user who approves or denies a request, or grants, changes or revokes a consent, would be left
+  // with the focus on nothing when htmx or the event stream replaces the part of the page that held the
+  // focused button (it is gone), and have to start again from the top. The part that replaced it takes the
+  // focus instead. focusHomes are those parts; each has an id that its replacement keeps.
+  var focusHomes = "#request-panel, .offer-card";
+  var lastFocused = null;
+  var lastHome = "";
+  document.addEventListener("focusin", function (ev) {
+    var home = ev.target.closest ? ev.target.closest(focusHomes) : null;
+    lastFocused = ev.target;
+    lastHome = home && home.id ? home.id : "";
+  });
+  document.addEventListener("htmx:load", function (ev) {
+    var el = ev.target;
+    if (!el || !el.id || el.id !== lastHome || !lastFocused || lastFocused.isConnected) {
+      return;
+    }
+    lastHome = "";
+    el.setAttribute("tabindex", "-1");
+    el.focus({ preventScroll: true });
+  });
+
   function start() {
     tick();
     window.setInterval(tick, 1000);
