@@ -272,6 +272,8 @@ func TestAccessibility_EveryPage(t *testing.T) {
 		b.audit("/data", false)
 		b.audit("/history", true)
 		b.audit("/notifications", true)
+		b.audit("/account", false) // security (issue 7)
+		b.audit("/account/password", false)
 
 		b.logout()
 		b.login("ADMIN01", "admin-demo-pass")
