@@ -41,6 +41,14 @@ func (s *Server) handleEvents(c echo.Context) error {
 	if _, err := fmt.Fprint(w, ": connected\nretry: 3000\n\n"); err != nil {
 		return nil
 	}
+	// Send the current state at once: whatever changed while the page loaded or the stream reconnected is
+	// shown now. A watched request that is not this citizen's is simply not found and not sent.
+	if watch := c.QueryParam("watch"); watch != "" && len(watch) <= 64 {
+		if err := s.sendNotice(ctx, c, w, u, Notice{Kind: "request", RequestID: watch}, nil); err != nil {
+			s.log.Warn("event stream", "id", RequestIDOf(c), "err", err)
+			return nil
+		}
+	}
 	if err := rc.Flush(); err != nil {
 		return nil
 	}

@@ -64,6 +64,7 @@ func (s *Server) handleRequestPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	p.Watch = d.ID
 	return s.render(c, views.RequestPage(p, d))
 }
 
@@ -126,5 +127,6 @@ func (s *Server) decisionFailed(c echo.Context, cause error) error {
 	if err != nil {
 		return err
 	}
+	p.Watch = d.ID
 	return s.renderStatus(c, status, views.RequestPage(p, d))
 }
