@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,11 +28,7 @@ var mutableTables = []string{"consents", "consent_events", "data_requests", "not
 // sessions (without last_seen_at, which reading a page may refresh) and the number of audit entries.
 func (e *testEnv) stateChecksum() string {
 	e.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+e.store.Path()+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
+	db := e.readDB()
 	h := sha256.New()
 	dump := func(label, query string) {
 		rows, err := db.Query(query)
@@ -69,16 +66,35 @@ func (e *testEnv) stateChecksum() string {
 // auditCount is the number of audit entries.
 func (e *testEnv) auditCount() int {
 	e.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+e.store.Path()+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
+	db := e.readDB()
 	var n int
 	if err := db.QueryRow("SELECT count(*) FROM audit_log").Scan(&n); err != nil {
 		e.t.Fatal(err)
 	}
 	return n
+}
+
+// readDBs keeps one read-only connection pool per test database: walks fingerprint the database around
+// every request, and opening it each time would dominate their run time.
+var readDBs sync.Map // database path → *sql.DB
+
+// readDB returns the read-only pool of the env's database, closed when the test ends.
+func (e *testEnv) readDB() *sql.DB {
+	e.t.Helper()
+	path := e.store.Path()
+	if db, ok := readDBs.Load(path); ok {
+		return db.(*sql.DB)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	readDBs.Store(path, db)
+	e.t.Cleanup(func() {
+		readDBs.Delete(path)
+		db.Close()
+	})
+	return db
 }
 
 // wantCSP is PRODUCT.md §8's Content-Security-Policy.
