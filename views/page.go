@@ -31,6 +31,7 @@ type Page struct {
 	Dev        bool         // local development: shows a banner
 	Flashes    []Flash      // one-off messages shown above the content
 	Watch      string       // the id of a request the page shows live; its stream sends its state on (re)connect
+	WatchSeen  string       // the watched request's status as the page shows it: the stream sends only a different one
 }
 
 // Flash is a one-off message shown above a page's content, such as "Consent granted".
@@ -222,7 +223,7 @@ func eventsURL(p Page) string {
 	if p.Watch == "" {
 		return "/events"
 	}
-	return "/events?watch=" + url.QueryEscape(p.Watch)
+	return "/events?watch=" + url.QueryEscape(p.Watch) + "&seen=" + url.QueryEscape(p.WatchSeen)
 }
 
 // RequestData is the request page's view model.

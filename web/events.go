@@ -41,12 +41,16 @@ func (s *Server) handleEvents(c echo.Context) error {
 	if _, err := fmt.Fprint(w, ": connected\nretry: 3000\n\n"); err != nil {
 		return nil
 	}
-	// Send the current state at once: whatever changed while the page loaded or the stream reconnected is
-	// shown now. A watched request that is not this citizen's is simply not found and not sent.
+	// If the watched request changed while the page loaded or the stream reconnected, send its state at once,
+	// so the change is not missed. An unchanged one is not sent: replacing the panel under the citizen's
+	// pointer for nothing could swallow a click. Another citizen's request is simply not found.
 	if watch := c.QueryParam("watch"); watch != "" && len(watch) <= 64 {
-		if err := s.sendNotice(ctx, c, w, u, Notice{Kind: "request", RequestID: watch}, nil); err != nil {
-			s.log.Warn("event stream", "id", RequestIDOf(c), "err", err)
-			return nil
+		r, err := s.store.CitizenRequest(ctx, u.ID, watch)
+		if err == nil && string(r.StatusAt(s.clock.Now())) != c.QueryParam("seen") {
+			if err := s.sendNotice(ctx, c, w, u, Notice{Kind: "request", RequestID: watch}, nil); err != nil {
+				s.log.Warn("event stream", "id", RequestIDOf(c), "err", err)
+				return nil
+			}
 		}
 	}
 	if err := rc.Flush(); err != nil {

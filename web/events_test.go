@@ -174,16 +174,17 @@ func TestEvents_WatchedRequestSentOnConnect(t *testing.T) {
 	b := a.browser()
 	b.login(finAysel, testPassword)
 	_, doc := b.get("/requests/" + id)
-	if got := doc.Find("body").AttrOr("sse-connect", ""); got != "/events?watch="+id {
+	if got := doc.Find("body").AttrOr("sse-connect", ""); got != "/events?watch="+id+"&seen=denied" {
 		t.Fatalf("request page connects to %q", got)
 	}
-	events, stop := b.openStreamAt(t, "/events?watch="+id)
+	// The page showed it pending; it was denied meanwhile: the stream sends the new state at once.
+	events, stop := b.openStreamAt(t, "/events?watch="+id+"&seen=pending")
 	defer stop()
 	waitEvent(t, events, "request-"+id, `data-status="denied"`, 5*time.Second)
 
 	other := a.browser()
 	other.login(finRashad, testPassword)
-	otherEvents, stopOther := other.openStreamAt(t, "/events?watch="+id)
+	otherEvents, stopOther := other.openStreamAt(t, "/events?watch="+id+"&seen=pending")
 	defer stopOther()
 	for {
 		select {
