@@ -30,6 +30,8 @@ type Page struct {
 	ServerTime time.Time    // the server's clock when the page was rendered; countdowns correct the browser's clock by it
 	Dev        bool         // local development: shows a banner
 	Flashes    []Flash      // one-off messages shown above the content
+	Watch      string       // the id of a request the page shows live; its stream sends its state on (re)connect
+	WatchSeen  string       // the watched request's status as the page shows it: the stream sends only a different one
 }
 
 // Flash is a one-off message shown above a page's content, such as "Consent granted".
@@ -213,6 +215,16 @@ func greetingName(p Page, d DashboardData) string {
 // live reports whether the page connects to the citizen's event stream, so that new requests, decisions,
 // expiries and the unread count arrive without a reload. Admins and visitors get no stream.
 func live(p Page) bool { return p.User != nil && !p.User.IsAdmin() }
+
+// eventsURL is the page's event stream. A page that shows a request names it, so that the stream sends
+// the request's current state as soon as it connects: a change made while the page was loading, or while
+// the stream was reconnecting, is never missed.
+func eventsURL(p Page) string {
+	if p.Watch == "" {
+		return "/events"
+	}
+	return "/events?watch=" + url.QueryEscape(p.Watch) + "&seen=" + url.QueryEscape(p.WatchSeen)
+}
 
 // RequestData is the request page's view model.
 type RequestData struct {

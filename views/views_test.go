@@ -286,6 +286,9 @@ func TestPages(t *testing.T) {
 					if cd.Text() != "04:30" || cd.HasClass("expired") {
 						t.Errorf("countdown %q expired=%v", cd.Text(), cd.HasClass("expired"))
 					}
+					if live, _ := cd.Attr("aria-live"); live != "off" {
+						t.Errorf("countdown aria-live %q inside the live pending list: a screen reader would read every second", live)
+					}
 					if got := first.Find(testid("binding-code")).Text(); got != "7KQX" {
 						t.Errorf("binding code %q", got)
 					}

@@ -47,7 +47,8 @@ func TestAdminKeys_ShownOnceAndStoredHashed(t *testing.T) {
 		}
 	}
 	prefix := auth.APIKeyPrefix(key)
-	body := key[strings.LastIndex(key, "_")+1:]
+	// The secret follows "pk_<prefix>_"; it may itself hold "_" (base64url), so cut at the prefix, not the last "_".
+	body := strings.TrimPrefix(key, "pk_"+prefix+"_")
 	entries := adminAuditSince(t, e, seq)
 	if len(entries) != 1 || entries[0].Action != "apikey.create" || entries[0].Actor != (portal.Actor{Kind: portal.ActorAdmin, ID: admin.ID}) {
 		t.Errorf("audit = %+v", entries)

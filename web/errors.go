@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"portal"
+	"portal/auth"
 	"portal/views"
 	"portal/views/i18n"
 )
@@ -116,6 +117,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		msg = i18n.T(ctx, portal.ErrorKey(pe))
 	}
 	page := s.page(c, i18n.T(ctx, "error.title"))
+	if cur := currentOf(c); cur != nil {
+		// A signed-in user's error page still has the header's sign-out form: give it its token (taken from
+		// the session already loaded, no database needed), or signing out from a 404 page would be refused.
+		page.CSRF = auth.CSRFToken(cur.Session)
+	}
 	var rerr error
 	if isHTMX(c) {
 		// htmx swaps no 4xx or 5xx answer by default, and the element that asked may be a small control:

@@ -50,7 +50,25 @@ func (s *Server) handleEvents(c echo.Context) error {
 		end()
 	}
 
-	if conn := s.hijackStream(c); conn != nil {
+	// If the watched request (the request page's own, ?watch=<id>&seen=<status>) changed while the page
+	// loaded or the stream reconnected, its state goes out at once with the first comment, so the change is
+	// not missed. An unchanged one is not sent: replacing the panel under the citizen's pointer for nothing
+	// could swallow a click. Another citizen's request is simply not found.
+	hello := []byte(streamHello)
+	if watch := c.QueryParam("watch"); watch != "" && len(watch) <= 64 {
+		r, err := s.store.CitizenRequest(ctx, u.ID, watch)
+		if err == nil && string(r.StatusAt(s.clock.Now())) != c.QueryParam("seen") {
+			events, err := s.renderNotice(ctx, v, Notice{Kind: "request", RequestID: watch}, nil)
+			if err != nil {
+				finish()
+				s.log.Warn("event stream", "id", v.requestID, "err", err)
+				return nil
+			}
+			hello = append(hello, events...)
+		}
+	}
+
+	if conn := s.hijackStream(c, hello); conn != nil {
 		go func() {
 			defer conn.Close()
 			defer finish()
@@ -77,7 +95,7 @@ func (s *Server) handleEvents(c echo.Context) error {
 		}
 		return rc.Flush()
 	}
-	if write([]byte(streamHello)) != nil {
+	if write(hello) != nil {
 		return nil
 	}
 	s.streamLoop(ctx, v, write, notices)
@@ -128,9 +146,9 @@ func (s *Server) streamLoop(ctx context.Context, v *streamView, write func([]byt
 	}
 }
 
-// hijackStream takes an HTTP/1.1 connection over from net/http and writes the stream's head and first
-// comment on it; nil when the connection cannot be taken over (HTTP/2) or the write failed.
-func (s *Server) hijackStream(c echo.Context) *hijackedStream {
+// hijackStream takes an HTTP/1.1 connection over from net/http and writes the stream's head and its first
+// bytes (hello) on it; nil when the connection cannot be taken over (HTTP/2) or the write failed.
+func (s *Server) hijackStream(c echo.Context, hello []byte) *hijackedStream {
 	hj, ok := c.Response().Writer.(http.Hijacker)
 	if !ok || c.Request().ProtoMajor != 1 {
 		return nil
@@ -146,7 +164,8 @@ func (s *Server) hijackStream(c echo.Context) *hijackedStream {
 	var head bytes.Buffer
 	head.WriteString("HTTP/1.1 200 OK\r\n")
 	_ = h.Write(&head)
-	head.WriteString("\r\n" + streamHello)
+	head.WriteString("\r\n")
+	head.Write(hello)
 	hs := &hijackedStream{conn: conn, timeout: 2 * s.opts.Heartbeat}
 	if hs.write(head.Bytes()) != nil {
 		conn.Close()

@@ -23,8 +23,14 @@ type sseEvent struct {
 // openStream connects the browser to /events and returns its events as they arrive.
 func (b *browser) openStream(t *testing.T) (<-chan sseEvent, func()) {
 	t.Helper()
+	return b.openStreamAt(t, "/events")
+}
+
+// openStreamAt connects to the event stream at path (with its query).
+func (b *browser) openStreamAt(t *testing.T, path string) (<-chan sseEvent, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.e.http.URL+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.e.http.URL+path, nil)
 	resp, err := b.c.Do(req)
 	if err != nil {
 		cancel()
@@ -155,6 +161,42 @@ func TestEvents_ClosedWhenSessionEnds(t *testing.T) {
 		case <-deadline:
 			t.Fatal("event stream still open after logout")
 		}
+	}
+}
+
+// TestEvents_WatchedRequestSentOnConnect: a request page's stream gets the request's state at once, so a
+// decision made while the page loaded (or the stream reconnected) is not missed; another citizen's is not sent.
+func TestEvents_WatchedRequestSentOnConnect(t *testing.T) {
+	a := newAPIEnv(t)
+	id := a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "income")).str("id")
+	if _, err := a.store.DecideRequest(context.Background(), a.aysel.ID, id, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	b := a.browser()
+	b.login(finAysel, testPassword)
+	_, doc := b.get("/requests/" + id)
+	if got := doc.Find("body").AttrOr("sse-connect", ""); got != "/events?watch="+id+"&seen=denied" {
+		t.Fatalf("request page connects to %q", got)
+	}
+	// The page showed it pending; it was denied meanwhile: the stream sends the new state at once.
+	events, stop := b.openStreamAt(t, "/events?watch="+id+"&seen=pending")
+	defer stop()
+	waitEvent(t, events, "request-"+id, `data-status="denied"`, 5*time.Second)
+
+	other := a.browser()
+	other.login(finRashad, testPassword)
+	otherEvents, stopOther := other.openStreamAt(t, "/events?watch="+id+"&seen=pending")
+	defer stopOther()
+	for {
+		select {
+		case ev := <-otherEvents:
+			if strings.HasPrefix(ev.Name, "request-") {
+				t.Fatalf("Rəşad's stream sent Aysel's request: %s", ev.Data)
+			}
+			continue
+		case <-time.After(500 * time.Millisecond):
+		}
+		break
 	}
 }
 

@@ -184,3 +184,26 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// TestLogin_LogoutFromErrorPage: a signed-in citizen on a page that is not found can still sign out with the
+// header's form: the error page carries the session's CSRF token.
+func TestLogin_LogoutFromErrorPage(t *testing.T) {
+	e := newTestEnv(t)
+	e.user("5ABCD12", "Aysel Məmmədova", portal.RoleCitizen)
+	b := e.browser()
+	b.login("5ABCD12", testPassword)
+	resp, doc := b.get("/no-such-page")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", resp.StatusCode)
+	}
+	tok, _ := doc.Find(`[data-testid="logout-form"] input[name="_csrf"]`).Attr("value")
+	if tok == "" {
+		t.Fatal("the error page's sign-out form has no CSRF token")
+	}
+	if resp, body := b.post("/logout", url.Values{"_csrf": {tok}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout from the error page: %d %.300s", resp.StatusCode, body)
+	}
+	if resp, _ := b.get("/"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("still signed in after logout: %d", resp.StatusCode)
+	}
+}

@@ -69,6 +69,7 @@ func (s *Server) handleRequestPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	p.Watch, p.WatchSeen = d.ID, string(d.Status)
 	return s.render(c, views.RequestPage(p, d))
 }
 
@@ -131,5 +132,6 @@ func (s *Server) decisionFailed(c echo.Context, cause error) error {
 	if err != nil {
 		return err
 	}
+	p.Watch, p.WatchSeen = d.ID, string(d.Status)
 	return s.renderStatus(c, status, views.RequestPage(p, d))
 }

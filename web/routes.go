@@ -29,6 +29,12 @@ func (s *Server) routes() {
 	pages.POST("/login", s.handleLogin)
 	pages.POST("/logout", s.handleLogout)
 	pages.GET("/lang/:lang", s.handleLang)
+	// Account security (issue 7), for citizens and admins alike. Route-level middleware, not a group: an
+	// empty-prefix group would take over the not-found route of the citizen group above.
+	pages.GET("/account", s.handleAccount, requireSignedIn)
+	pages.GET("/account/password", s.handlePasswordForm, requireSignedIn)
+	pages.POST("/account/password", s.handlePasswordChange, requireSignedIn)
+	pages.POST("/sessions/end-others", s.handleEndOtherSessions, requireSignedIn)
 
 	citizen := pages.Group("", requireRole(portal.RoleCitizen))
 	citizen.GET("/", s.handleDashboard)

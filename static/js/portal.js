@@ -125,6 +125,60 @@
     }
   });
 
+  // A request only moves forward: pending, then approved, then a final state. Its panel can be replaced
+  // both by the answer to the citizen's own click and by the event stream, and under load the click's
+  // answer can arrive after a newer event (approved after delivered, say). A replacement that would show
+  // an earlier state than the one on screen is dropped, so the page never goes back in time.
+  var stageOf = { pending: 0, approved: 1 };
+  function stage(panel) {
+    var s = panel && panel.getAttribute("data-status");
+    return s in stageOf ? stageOf[s] : 2;
+  }
+  function incomingPanel(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html || "";
+    return t.content.querySelector("#request-panel");
+  }
+  function olderThanShown(target, html) {
+    if (!target || target.id !== "request-panel") {
+      return false;
+    }
+    var next = incomingPanel(html);
+    return next !== null && stage(next) < stage(target);
+  }
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    if (olderThanShown(ev.detail.target, ev.detail.serverResponse)) {
+      ev.detail.shouldSwap = false;
+    }
+  });
+  document.addEventListener("htmx:sseBeforeMessage", function (ev) {
+    if (olderThanShown(ev.target, ev.detail && ev.detail.data)) {
+      ev.preventDefault();
+    }
+  });
+
+  // A keyboard user who approves or denies a request, or grants, changes or revokes a consent, would be left
+  // with the focus on nothing when htmx or the event stream replaces the part of the page that held the
+  // focused button (it is gone), and have to start again from the top. The part that replaced it takes the
+  // focus instead. focusHomes are those parts; each has an id that its replacement keeps.
+  var focusHomes = "#request-panel, .offer-card";
+  var lastFocused = null;
+  var lastHome = "";
+  document.addEventListener("focusin", function (ev) {
+    var home = ev.target.closest ? ev.target.closest(focusHomes) : null;
+    lastFocused = ev.target;
+    lastHome = home && home.id ? home.id : "";
+  });
+  document.addEventListener("htmx:load", function (ev) {
+    var el = ev.target;
+    if (!el || !el.id || el.id !== lastHome || !lastFocused || lastFocused.isConnected) {
+      return;
+    }
+    lastHome = "";
+    el.setAttribute("tabindex", "-1");
+    el.focus({ preventScroll: true });
+  });
+
   function start() {
     tick();
     window.setInterval(tick, 1000);
