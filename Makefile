@@ -63,5 +63,5 @@ bench: build ## measure the portal against baselines in one run (~8 min, loopbac
 	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); \
 	taskset -c 1 ./bin/portalbench run --portal $(BIN) --work bench/.work --reuse --out BENCHMARKS.md --json bench/results.json $(BENCHFLAGS)
 
-clean: ## remove built files and the local database
-	rm -rf bin data
+clean: ## remove built files, the local database and the benchmark templates
+	rm -rf bin data bench/.work
