@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -185,13 +184,10 @@ func queryOffers(ctx context.Context, q interface {
 	defer rows.Close()
 	var out []portal.Offer
 	for rows.Next() {
-		var o portal.Offer
-		var scope, basis, freq string
-		var withdrawn sql.NullInt64
-		if err := rows.Scan(&o.ID, &o.CompanyID, &scope, &o.Purpose, &basis, &o.LawName, &o.RetentionDays, &freq, &withdrawn); err != nil {
+		o, err := scanOffer(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: scan offer: %w", err)
 		}
-		o.Scope, o.LegalBasis, o.Frequency, o.WithdrawnAt = portal.Scope(scope), portal.LegalBasis(basis), portal.Frequency(freq), fromNullMS(withdrawn)
 		out = append(out, o)
 	}
 	if err := rows.Err(); err != nil {
@@ -357,20 +353,8 @@ func (s *Store) SetCompanyStatus(ctx context.Context, actor portal.Actor, compan
 // with its citizen's notification and audit entry, inside the caller's transaction. A request already past
 // its deadline is left for the sweeper, which marks it expired.
 func cancelOpenRequests(tx *sql.Tx, now time.Time, actor portal.Actor, companyID int64) ([]portal.DataRequest, error) {
-	rows, err := tx.Query("SELECT "+requestColumns+" FROM data_requests WHERE company_id = ? AND status IN ('pending', 'approved')", companyID)
+	open, err := txRequests(tx, "company_id = ? AND status IN ('pending', 'approved')", companyID)
 	if err != nil {
-		return nil, fmt.Errorf("store: open requests of company: %w", err)
-	}
-	var open []portal.DataRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: scan request: %w", err)
-		}
-		open = append(open, r)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("store: open requests of company: %w", err)
 	}
 	var out []portal.DataRequest
@@ -407,13 +391,10 @@ func (s *Store) OffersOf(ctx context.Context, companyIDs []int64) (map[int64][]p
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var o portal.Offer
-		var scope, basis, freq string
-		var withdrawn sql.NullInt64
-		if err := rows.Scan(&o.ID, &o.CompanyID, &scope, &o.Purpose, &basis, &o.LawName, &o.RetentionDays, &freq, &withdrawn); err != nil {
+		o, err := scanOffer(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: scan offer: %w", err)
 		}
-		o.Scope, o.LegalBasis, o.Frequency, o.WithdrawnAt = portal.Scope(scope), portal.LegalBasis(basis), portal.Frequency(freq), fromNullMS(withdrawn)
 		out[o.CompanyID] = append(out[o.CompanyID], o)
 	}
 	if err := rows.Err(); err != nil {
@@ -453,4 +434,17 @@ func jsonIDs(ids []int64) string {
 		parts[i] = strconv.FormatInt(id, 10)
 	}
 	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// scanOffer reads the columns id, company_id, scope, purpose, legal_basis, law_name, retention_days,
+// frequency, withdrawn_at, in that order.
+func scanOffer(sc interface{ Scan(...any) error }) (portal.Offer, error) {
+	var o portal.Offer
+	var scope, basis, freq string
+	var withdrawn sql.NullInt64
+	if err := sc.Scan(&o.ID, &o.CompanyID, &scope, &o.Purpose, &basis, &o.LawName, &o.RetentionDays, &freq, &withdrawn); err != nil {
+		return portal.Offer{}, err
+	}
+	o.Scope, o.LegalBasis, o.Frequency, o.WithdrawnAt = portal.Scope(scope), portal.LegalBasis(basis), portal.Frequency(freq), fromNullMS(withdrawn)
+	return o, nil
 }

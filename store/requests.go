@@ -103,26 +103,15 @@ func notifyRequest(tx *sql.Tx, now time.Time, r portal.DataRequest, kind portal.
 // cancelApprovedNeeding cancels the citizen's approved-but-uncollected requests from the company that need
 // the scope (P3), with their notifications and audit entries, inside the caller's transaction.
 func cancelApprovedNeeding(tx *sql.Tx, now time.Time, citizenID, companyID int64, scope portal.Scope) ([]portal.DataRequest, error) {
-	rows, err := tx.Query("SELECT "+requestColumns+" FROM data_requests WHERE citizen_id = ? AND company_id = ? AND status = 'approved'", citizenID, companyID)
+	approved, err := txRequests(tx, "citizen_id = ? AND company_id = ? AND status = 'approved'", citizenID, companyID)
 	if err != nil {
 		return nil, fmt.Errorf("store: approved requests: %w", err)
 	}
-	var open []portal.DataRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: scan request: %w", err)
-		}
-		if r.NeedsScope(scope) {
-			open = append(open, r)
-		}
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("store: approved requests: %w", err)
-	}
 	var out []portal.DataRequest
-	for _, r := range open {
+	for _, r := range approved {
+		if !r.NeedsScope(scope) {
+			continue
+		}
 		next, ok := r.CancelFor(portal.ReasonConsentRevoked, now)
 		if !ok {
 			continue // already past its pickup window: the sweeper marks it expired
@@ -395,20 +384,8 @@ func (s *Store) ExpireDue(ctx context.Context, limit int) ([]portal.DataRequest,
 	var out []portal.DataRequest
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		out = nil
-		rows, err := tx.Query("SELECT "+requestColumns+" FROM data_requests WHERE status IN ('pending', 'approved') AND deadline <= ? ORDER BY deadline LIMIT ?", ms(now), limit)
+		due, err := txRequests(tx, "status IN ('pending', 'approved') AND deadline <= ? ORDER BY deadline LIMIT ?", ms(now), limit)
 		if err != nil {
-			return fmt.Errorf("store: due requests: %w", err)
-		}
-		var due []portal.DataRequest
-		for rows.Next() {
-			r, err := scanRequest(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("store: scan request: %w", err)
-			}
-			due = append(due, r)
-		}
-		if err := rows.Close(); err != nil {
 			return fmt.Errorf("store: due requests: %w", err)
 		}
 		for _, r := range due {
@@ -439,4 +416,23 @@ func (s *Store) DeleteIdempotencyKeysBefore(ctx context.Context, t time.Time) er
 		}
 		return nil
 	})
+}
+
+// txRequests reads the requests matching where inside the caller's transaction, all of them before the
+// caller writes (SQLite must not be written to while a read on the same connection is open).
+func txRequests(tx *sql.Tx, where string, args ...any) ([]portal.DataRequest, error) {
+	rows, err := tx.Query("SELECT "+requestColumns+" FROM data_requests WHERE "+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []portal.DataRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
