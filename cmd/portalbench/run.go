@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,7 @@ type Options struct {
 	Reuse     bool          // keep seeded templates between runs (development)
 	ServerCPU string        // CPUs of the servers
 	SeedCPU   string        // CPUs of seeding and logins
+	Phases    string        // comma-separated phases to run; all when empty (development)
 	Profile   bool          // CPU profiles of the portal's scenarios into Work/profiles
 }
 
@@ -76,6 +78,7 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.Reuse, "reuse", false, "reuse seeded templates in --work (development only)")
 	fs.StringVar(&o.ServerCPU, "server-cpus", "0", "CPUs the servers are pinned to")
 	fs.StringVar(&o.SeedCPU, "seed-cpus", "0,1", "CPUs for seeding and logging in (not measured)")
+	fs.StringVar(&o.Phases, "phases", "", "comma-separated phases to run (development only; all when empty): "+strings.Join(phaseNames, ","))
 	fs.BoolVar(&o.Profile, "profile", false, "take CPU profiles of the portal during the last round of each scenario (--work/profiles)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -111,15 +114,30 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		fn   func(context.Context) error
 	}{
 		{"throughput", b.phaseThroughput},
-		{"latency at half the maximum rate", b.phaseHalfRate},
-		{"event stream latency", b.phaseEvents},
-		{"approve to long poll", b.phaseLongPoll},
-		{"idle event streams", b.phaseIdle},
+		{"halfrate", b.phaseHalfRate},
+		{"events", b.phaseEvents},
+		{"longpoll", b.phaseLongPoll},
+		{"idle", b.phaseIdle},
 		{"growth", b.phaseGrowth},
+	}
+	only := map[string]bool{}
+	for _, name := range strings.Split(o.Phases, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			if !slices.Contains(phaseNames, name) {
+				return fmt.Errorf("run: unknown phase %q (phases: %s)", name, strings.Join(phaseNames, ","))
+			}
+			only[name] = true
+		}
+	}
+	if only["halfrate"] && !only["throughput"] {
+		return fmt.Errorf("run: the halfrate phase needs the throughput phase (its maximum rate)")
 	}
 	for _, p := range phases {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if len(only) > 0 && !only[p.name] {
+			continue
 		}
 		t0 := time.Now()
 		b.logf("== %s", p.name)
@@ -138,6 +156,9 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	return b.report()
 }
+
+// phaseNames are the phases of a run, in order.
+var phaseNames = []string{"throughput", "halfrate", "events", "longpoll", "idle", "growth"}
 
 // fileHash is the SHA-256 of a file, "" when it cannot be read.
 func fileHash(path string) string {
