@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -8,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"net/http"
+	"portal/store"
 )
 
 // metrics are the portal's Prometheus metrics, in a registry of the server's own (no global state).
@@ -22,7 +23,7 @@ type metrics struct {
 	sseClients   prometheus.Gauge
 }
 
-func newMetrics() *metrics {
+func newMetrics(st *store.Store) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,6 +45,17 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.duration, m.dataRequests, m.logins, m.sseClients,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Group commit at work: writes / transactions is the average batch (store.Store.WriterStats).
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "portal_store_transactions_total",
+			Help: "Write transactions the store's writer ran."},
+			func() float64 { tx, _ := st.WriterStats(); return float64(tx) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "portal_store_writes_total",
+			Help: "Writes the store's writer ran, batched into its transactions."},
+			func() float64 { _, w := st.WriterStats(); return float64(w) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "portal_store_checkpoints_total",
+			Help: "Checkpoints of the write-ahead log."},
+			func() float64 { return float64(st.Checkpoints()) }))
 	return m
 }
 

@@ -107,7 +107,7 @@ func New(opts Options) (*Server, error) {
 		log:      opts.Log,
 		sessions: auth.NewSessionStore(opts.Store, opts.Clock, auth.SessionOptions{Dev: opts.Dev}),
 		throttle: auth.NewThrottle(opts.Clock, 5, 15*time.Minute),
-		metrics:  newMetrics(),
+		metrics:  newMetrics(opts.Store),
 		broker:   opts.Broker,
 		apiKeys:  newAPIKeys(opts.Store, opts.Clock, opts.APIRateLimit),
 

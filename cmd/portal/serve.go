@@ -67,7 +67,7 @@ func (env environment) serve(ctx context.Context, args []string) error {
 		log.Warn("BENCHMARK ONLY: SQLite synchronous is not FULL; acknowledged writes may be lost on power failure", "synchronous", synchronous)
 	}
 
-	s, err := openStoreWith(ctx, *dbPath, store.Options{Synchronous: synchronous})
+	s, err := openStoreWith(ctx, *dbPath, store.Options{Synchronous: synchronous, Logger: log})
 	if err != nil {
 		return err
 	}
