@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"modernc.org/sqlite"
 
 	"portal"
 )
@@ -33,23 +36,59 @@ func appendAudit(tx *sql.Tx, now time.Time, a Audit) error {
 		}
 		details = string(b)
 	}
-	var prevSeq int64
-	var prevHash string
-	err := tx.QueryRow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&prevSeq, &prevHash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: audit head: %w", err)
-	}
-	e := portal.AuditEntry{
-		Seq: prevSeq + 1, At: fromNano(at), Actor: a.Actor, Action: a.Action,
-		CitizenID: a.CitizenID, Subject: a.Subject, Details: details, PrevHash: prevHash,
-	}
-	e.Hash = e.ComputeHash()
-	if _, err := tx.Exec(`INSERT INTO audit_log (seq, at, actor_kind, actor_id, action, citizen_id, subject, details, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, at, string(e.Actor.Kind), e.Actor.ID, e.Action, e.CitizenID, e.Subject, e.Details, e.PrevHash, e.Hash); err != nil {
+	if _, err := tx.Exec(appendAuditSQL, at, string(a.Actor.Kind), a.Actor.ID, a.Action, a.CitizenID, a.Subject, details); err != nil {
 		return fmt.Errorf("store: append audit: %w", err)
 	}
 	return nil
+}
+
+// appendAuditSQL appends one entry after the log's last row (seq 0 and hash "" when the log is empty) in a
+// single statement: reading the head and inserting after it were two on every write of the portal. The
+// hash is computed in Go by portal_audit_hash (below), the same function that verification uses.
+const appendAuditSQL = `INSERT INTO audit_log (seq, at, actor_kind, actor_id, action, citizen_id, subject, details, prev_hash, hash)
+	SELECT head.seq + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(prev.hash, ''),
+		portal_audit_hash(head.seq + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(prev.hash, ''))
+	FROM (SELECT coalesce(max(seq), 0) AS seq FROM audit_log) AS head LEFT JOIN audit_log AS prev ON prev.seq = head.seq`
+
+// auditHashSQL is portal_audit_hash(seq, at, actor_kind, actor_id, action, citizen_id, subject, details,
+// prev_hash): portal.AuditEntry.ComputeHash of those fields.
+func auditHashSQL(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	var e portal.AuditEntry
+	var kind string
+	var at int64
+	for i, dst := range []any{&e.Seq, &at, &kind, &e.Actor.ID, &e.Action, &e.CitizenID, &e.Subject, &e.Details, &e.PrevHash} {
+		if err := convertSQLArg(dst, args[i]); err != nil {
+			return nil, fmt.Errorf("portal_audit_hash argument %d: %w", i+1, err)
+		}
+	}
+	e.At, e.Actor.Kind = fromNano(at), portal.ActorKind(kind)
+	return e.ComputeHash(), nil
+}
+
+// convertSQLArg stores an SQL function's argument in an int64 or a string, refusing any other type: a
+// NULL or a type mix-up must fail the write rather than hash something else.
+func convertSQLArg(dst any, v driver.Value) error {
+	switch d := dst.(type) {
+	case *int64:
+		if n, ok := v.(int64); ok {
+			*d = n
+			return nil
+		}
+	case *string:
+		switch s := v.(type) {
+		case string:
+			*d = s
+			return nil
+		case []byte:
+			*d = string(s)
+			return nil
+		}
+	}
+	return fmt.Errorf("unexpected %T", v)
+}
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("portal_audit_hash", 9, auditHashSQL)
 }
 
 // RecordAudit appends an audit entry on its own, for actions that change nothing else (a login, a failed login).
