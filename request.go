@@ -61,12 +61,28 @@ type DataRequest struct {
 	Reason      string
 }
 
-// NewRequestID returns a random, unguessable request id of 128 bits.
-func NewRequestID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+// NewRequestID returns an unguessable request id made at t: 44 hex characters, the first 12 the Unix
+// millisecond of t and the other 32 random (128 bits, as PRODUCT.md asks of an id), like a UUIDv7 with a
+// longer random part. Ids made later sort later, so the requests table (ordered by id) takes each new row
+// at the end of its key range instead of at a random page of a million-row table: a busy batch of requests
+// then dirties a few pages instead of one each. The time an id shows is the request's own creation time.
+func NewRequestID(t time.Time) string {
+	var random [16]byte
+	if _, err := rand.Read(random[:]); err != nil {
 		panic("crypto/rand failed: " + err.Error()) // rand.Read does not fail on supported platforms
 	}
+	return RequestIDFrom(t, random)
+}
+
+// RequestIDFrom lays out a request id from its time and its random bits; NewRequestID draws the bits, and
+// the benchmarks' seeding of past requests draws them from a seeded generator.
+func RequestIDFrom(t time.Time, random [16]byte) string {
+	var b [22]byte
+	ms := uint64(t.UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (8 * (5 - i)))
+	}
+	copy(b[6:], random[:])
 	return hex.EncodeToString(b[:])
 }
 
@@ -107,7 +123,7 @@ func CheckPurpose(p string) (string, error) {
 // cover every scope at that instant, otherwise pending until now+window with a binding code.
 func NewRequest(companyID, citizenID int64, scopes []Scope, purpose string, consents []Consent, now time.Time, window time.Duration) DataRequest {
 	r := DataRequest{
-		ID: NewRequestID(), CompanyID: companyID, CitizenID: citizenID,
+		ID: NewRequestID(now), CompanyID: companyID, CitizenID: citizenID,
 		Scopes: scopes, Purpose: purpose, CreatedAt: now,
 	}
 	// Only this citizen's consents to this company count, whatever list the caller passed (P1).

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -85,9 +86,9 @@ func collectedRequest(t *testing.T) portal.DataRequest {
 	return must(t, r, err)
 }
 
-func isHex128(s string) bool {
+func isRequestID(s string) bool {
 	b, err := hex.DecodeString(s)
-	return err == nil && len(s) == 32 && len(b) == 16 && s == strings.ToLower(s)
+	return err == nil && len(s) == 44 && len(b) == 22 && s == strings.ToLower(s)
 }
 
 func TestNewRequest(t *testing.T) {
@@ -113,8 +114,8 @@ func TestNewRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := portal.NewRequest(testCompany, testCitizen, loanScopes, "Loan application", tt.consents, base, tt.window)
-			if !isHex128(r.ID) {
-				t.Errorf("ID = %q, want 32 lower-case hex characters", r.ID)
+			if !isRequestID(r.ID) {
+				t.Errorf("ID = %q, want 44 lower-case hex characters", r.ID)
 			}
 			if r.CompanyID != testCompany || r.CitizenID != testCitizen || !slices.Equal(r.Scopes, loanScopes) ||
 				r.Purpose != "Loan application" || !r.CreatedAt.Equal(base) {
@@ -564,15 +565,31 @@ func TestCheckPurpose(t *testing.T) {
 
 func TestNewRequestID(t *testing.T) {
 	seen := make(map[string]bool, 1000)
-	for range 1000 {
-		id := portal.NewRequestID()
-		if !isHex128(id) {
-			t.Fatalf("NewRequestID() = %q, want 32 lower-case hex characters (128 bits)", id)
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	prev := ""
+	for i := range 1000 {
+		now := at.Add(time.Duration(i/10) * time.Millisecond) // ten ids in each millisecond
+		id := portal.NewRequestID(now)
+		if !isRequestID(id) {
+			t.Fatalf("NewRequestID() = %q, want 44 lower-case hex characters (a millisecond and 128 random bits)", id)
 		}
 		if seen[id] {
 			t.Fatalf("NewRequestID() repeated %q", id)
 		}
 		seen[id] = true
+		// The first 12 characters are the millisecond: later ids sort after earlier ones.
+		if want := fmt.Sprintf("%012x", now.UnixMilli()); id[:12] != want {
+			t.Fatalf("NewRequestID(%v) = %q; want it to start with the millisecond %s", now, id, want)
+		}
+		if i%10 == 0 && id <= prev {
+			t.Fatalf("NewRequestID at %v = %q sorts before %q made a millisecond earlier", now, id, prev)
+		}
+		prev = id
+	}
+	// Within one millisecond the other 128 bits are random: two ids made at the same instant differ there.
+	a, b := portal.NewRequestID(at), portal.NewRequestID(at)
+	if a[12:] == b[12:] {
+		t.Fatalf("two ids made at %v share their random part: %q, %q", at, a, b)
 	}
 }
 

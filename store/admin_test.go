@@ -38,7 +38,7 @@ func testOffer(sc portal.Scope, purpose string) portal.Offer {
 func newRequest(t *testing.T, s *store.Store, companyID, citizenID int64, status portal.RequestStatus, created, deadline time.Time) portal.DataRequest {
 	t.Helper()
 	r := portal.DataRequest{
-		ID: portal.NewRequestID(), CompanyID: companyID, CitizenID: citizenID, Scopes: []portal.Scope{portal.ScopeIdentity},
+		ID: portal.NewRequestID(time.Now()), CompanyID: companyID, CitizenID: citizenID, Scopes: []portal.Scope{portal.ScopeIdentity},
 		Purpose: "test", Status: status, CreatedAt: created, Deadline: deadline,
 	}
 	switch status {

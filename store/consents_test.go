@@ -58,7 +58,7 @@ func (f consentFixture) approved(t *testing.T, who portal.User, c portal.Company
 	t.Helper()
 	now := f.clock.Now()
 	r := portal.DataRequest{
-		ID: portal.NewRequestID(), CompanyID: c.ID, CitizenID: who.ID, Scopes: scopes, Purpose: "test",
+		ID: portal.NewRequestID(time.Now()), CompanyID: c.ID, CitizenID: who.ID, Scopes: scopes, Purpose: "test",
 		Status: portal.StatusApproved, CreatedAt: now.Add(-time.Minute), Deadline: now.Add(portal.PickupWindow), DecidedAt: &now,
 	}
 	if err := f.s.InsertRequestForTest(context.Background(), r); err != nil {

@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -46,9 +45,9 @@ var pastPurposes = []string{
 
 // SeedPastRequests adds opts.Count final requests made in the past by the demo companies about the
 // citizens, each for one or two scopes the company offers, with their notifications (read). It is for
-// benchmarks, which need a database of realistic size; the portal never calls it. The request ids are
-// random like real ones, but inserted in id order so that the table's B-tree grows at its right edge: a
-// million random-order inserts would rewrite most of the table's pages on every batch. It returns how many
+// benchmarks, which need a database of realistic size; the portal never calls it. The request ids are made
+// like real ones and inserted in id order, so that the table's B-tree grows at its right edge: a million
+// random-order inserts would rewrite most of the table's pages on every batch. It returns how many
 // requests it added.
 func SeedPastRequests(parent context.Context, s *store.Store, opts PastRequests) (int, error) {
 	if opts.Count <= 0 {
@@ -95,22 +94,24 @@ func SeedPastRequests(parent context.Context, s *store.Store, opts PastRequests)
 		return 0, fmt.Errorf("demo: past requests: no company offers anything")
 	}
 
-	// Random 128-bit ids from a seeded generator, sorted.
+	// Creation times are drawn apart and sorted, and each request's id is made from its time like a real
+	// one (portal.RequestIDFrom) with random bits from a seeded generator; sorted by id, the requests are
+	// inserted in time order, so the table and the index on the creation time grow at their right edges.
 	idRand := rand.New(rand.NewPCG(opts.Seed, 0x1d5))
-	ids := make([][16]byte, opts.Count)
-	for i := range ids {
-		binary.BigEndian.PutUint64(ids[i][:8], idRand.Uint64())
-		binary.BigEndian.PutUint64(ids[i][8:], idRand.Uint64())
-	}
-	slices.SortFunc(ids, func(a, b [16]byte) int { return slices.Compare(a[:], b[:]) })
-	// Creation times are drawn apart and sorted too, and paired with the ids in order, so that the index on
-	// the creation time also grows at its right edge. The ids stay random; only their order follows time.
 	start := opts.Now.Add(-opts.Span).UnixMilli()
 	span := opts.Span.Milliseconds() - time.Hour.Milliseconds()
 	times := make([]int64, opts.Count)
 	for i := range times {
 		times[i] = start + idRand.Int64N(span)
 	}
+	ids := make([]string, opts.Count)
+	for i := range ids {
+		var random [16]byte
+		binary.BigEndian.PutUint64(random[:8], idRand.Uint64())
+		binary.BigEndian.PutUint64(random[8:], idRand.Uint64())
+		ids[i] = portal.RequestIDFrom(time.UnixMilli(times[i]), random)
+	}
+	slices.Sort(ids)
 	slices.Sort(times)
 
 	heavyEvery := 0 // every heavyEvery-th request goes to a heavy citizen
@@ -158,7 +159,7 @@ func SeedPastRequests(parent context.Context, s *store.Store, opts PastRequests)
 				scopes = []portal.Scope{co.scopes[min(a, b)], co.scopes[max(a, b)]}
 			}
 			batch[k] = store.SeedRequest{
-				ID: hex.EncodeToString(id[:]), CompanyID: co.id, CitizenID: citizen, Scopes: scopes,
+				ID: id, CompanyID: co.id, CitizenID: citizen, Scopes: scopes,
 				Purpose: pastPurposes[r.IntN(len(pastPurposes))], Status: statusOf(r.IntN(100)),
 				CreatedAt: time.UnixMilli(times[from+k]).UTC(),
 			}

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"portal"
 	"portal/store"
@@ -46,8 +47,8 @@ func TestSeedPastRequests(t *testing.T) {
 		if err != nil {
 			t.Fatalf("request of notification: %v", err)
 		}
-		if !r.Status.Final() || !r.CreatedAt.Before(storetest.Epoch) || len(r.ID) != 32 {
-			t.Fatalf("seeded request %+v: want final, in the past, with a 128-bit id", r)
+		if !r.Status.Final() || !r.CreatedAt.Before(storetest.Epoch) || len(r.ID) != 44 {
+			t.Fatalf("seeded request %+v: want final, in the past, with a request id", r)
 		}
 	}
 	if open, err := s.OpenRequests(ctx, aysel.ID, storetest.Epoch); err != nil || len(open) != 0 {
@@ -81,7 +82,7 @@ func TestStore_SeedRequestsRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := store.SeedRequest{ID: portal.NewRequestID(), CompanyID: telecom.ID, CitizenID: aysel.ID,
+	base := store.SeedRequest{ID: portal.NewRequestID(time.Now()), CompanyID: telecom.ID, CitizenID: aysel.ID,
 		Scopes: []portal.Scope{portal.ScopeContact}, Purpose: "p", Status: portal.StatusDelivered, CreatedAt: storetest.Epoch.Add(-1e12)}
 	t.Run("a request that is not final", func(t *testing.T) {
 		r := base
