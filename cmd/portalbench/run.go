@@ -101,7 +101,7 @@ func runCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	defer b.stopAll()
 	started := time.Now()
 	b.res = Results{Started: started.UTC(), Machine: machine(), GoVersion: runtime.Version(), Commit: gitCommit(),
-		Pragmas: strings.Join(B4Pragmas, ", ") + ", _txlock=immediate; portal writer also cache_size(-65536), temp_store(MEMORY)",
+		Pragmas: strings.Join(B4Pragmas, ", ") + ", _txlock=immediate; portal writer also mmap_size(1073741824), cache_size(-8192), temp_store(MEMORY), wal_autocheckpoint(0) with PASSIVE checkpoints on a connection of its own; portal readers cache_size(-16384)",
 		Options: o}
 	if err := b.prepare(ctx); err != nil {
 		return err
