@@ -26,9 +26,7 @@ func scanConsent(sc interface{ Scan(...any) error }) (portal.Consent, error) {
 	return c, nil
 }
 
-func queryConsents(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, where string, args ...any) ([]portal.Consent, error) {
+func queryConsents(ctx context.Context, q queryer, where string, args ...any) ([]portal.Consent, error) {
 	rows, err := q.QueryContext(ctx, "SELECT "+consentColumns+" FROM consents WHERE "+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: consents: %w", err)

@@ -68,8 +68,20 @@ type Registry struct{ s *Store }
 // Registry returns the demo registry over this database.
 func (s *Store) Registry() Registry { return Registry{s: s} }
 
+// IsOwnRegistry reports whether r is this database's own registry, which CreateRequest can read inside
+// the transaction that decides a request (NewRequest.RegistryInTx).
+func (s *Store) IsOwnRegistry(r portal.Registry) bool {
+	own, ok := r.(Registry)
+	return ok && own.s == s
+}
+
 // Fetch implements portal.Registry.
 func (r Registry) Fetch(ctx context.Context, fin string, scopes []portal.Scope) (map[portal.Scope]map[string]any, error) {
+	return fetchRegistry(ctx, r.s.r, fin, scopes)
+}
+
+// fetchRegistry reads the registry through a reader or inside a write transaction.
+func fetchRegistry(ctx context.Context, q queryer, fin string, scopes []portal.Scope) (map[portal.Scope]map[string]any, error) {
 	out := make(map[portal.Scope]map[string]any, len(scopes))
 	if len(scopes) == 0 {
 		return out, nil
@@ -81,7 +93,7 @@ func (r Registry) Fetch(ctx context.Context, fin string, scopes []portal.Scope) 
 		args = append(args, string(sc))
 		marks[i] = "?"
 	}
-	rows, err := r.s.r.QueryContext(ctx, "SELECT scope, data FROM registry_data WHERE fin = ? AND scope IN ("+strings.Join(marks, ", ")+")", args...)
+	rows, err := q.QueryContext(ctx, "SELECT scope, data FROM registry_data WHERE fin = ? AND scope IN ("+strings.Join(marks, ", ")+")", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: registry fetch: %w", err)
 	}

@@ -149,6 +149,11 @@ type NewRequest struct {
 	// cover them; nil otherwise. The decision is made again inside the transaction: if the consents cover
 	// the request there but Data is nil, CreateRequest returns ErrNeedData so the caller fetches and retries.
 	Data map[portal.Scope]map[string]any
+	// RegistryInTx, when the data comes from this database's own registry (Store.IsOwnRegistry), has
+	// CreateRequest read it inside the transaction that decides the request, and only if the consents
+	// cover it: the caller then reads neither the consents nor the data beforehand. Another registry is a
+	// remote service, never asked inside the writer's transaction, which it would hold for a round trip.
+	RegistryInTx bool
 	// IdempotencyKey, when set, makes a repeated call with the same key and BodyHash return the first
 	// answer instead of making a second request; another body with the same key is refused.
 	IdempotencyKey string
@@ -203,10 +208,15 @@ func (s *Store) CreateRequest(ctx context.Context, in NewRequest, window time.Du
 		r := portal.NewRequest(in.CompanyID, citizenID, in.Scopes, in.Purpose, consents, now, window)
 		kind, data := portal.NotifPending, map[portal.Scope]map[string]any(nil)
 		if r.Status == portal.StatusDelivered {
-			if in.Data == nil {
+			kind, data = portal.NotifDelivered, in.Data
+			switch {
+			case data == nil && in.RegistryInTx:
+				if data, err = fetchRegistry(ctx, tx, in.FIN, in.Scopes); err != nil {
+					return err
+				}
+			case data == nil:
 				return ErrNeedData
 			}
-			kind, data = portal.NotifDelivered, in.Data
 		}
 		if err := insertRequest(tx, r); err != nil {
 			return err

@@ -184,6 +184,11 @@ func (s *Store) Close() error {
 // operating system's page cache holds the pages either way.
 const mmapSize = 1 << 30
 
+// queryer is what reads need of a reader pool or a write transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // singleConn keeps a pool to one connection that lives as long as the pool.
 func singleConn(db *sql.DB) {
 	db.SetMaxOpenConns(1)

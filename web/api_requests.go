@@ -106,14 +106,18 @@ func (s *Server) handleAPICreateRequest(c echo.Context) error {
 			return status, b, err
 		},
 	}
-	// Fetch the data only when the consents seem to cover the request; the store decides again inside its
-	// transaction and asks for the data if a consent arrived in between.
-	consents, err := s.store.ActiveConsentsFor(ctx, fin, company.ID)
-	if err != nil {
-		return err
+	// The database's own registry is read inside the transaction that decides the request. Another
+	// registry is asked beforehand, and only when the consents seem to cover the request; the store decides
+	// again inside its transaction and asks for the data if a consent arrived in between.
+	in.RegistryInTx = s.store.IsOwnRegistry(s.opts.Registry)
+	var consents []portal.Consent
+	if !in.RegistryInTx {
+		if consents, err = s.store.ActiveConsentsFor(ctx, fin, company.ID); err != nil {
+			return err
+		}
 	}
 	for attempt := 0; ; attempt++ {
-		if portal.Covers(consents, scopes, s.clock.Now()) || attempt > 0 {
+		if !in.RegistryInTx && (attempt > 0 || portal.Covers(consents, scopes, s.clock.Now())) {
 			if in.Data, err = s.opts.Registry.Fetch(ctx, fin, scopes); err != nil {
 				return fmt.Errorf("fetch registry data: %w", err)
 			}

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"portal"
 	"portal/store/storetest"
+	"portal/web"
 )
 
 const (
@@ -27,8 +29,10 @@ type apiEnv struct {
 	otherKey      string
 }
 
-func newAPIEnv(t *testing.T) *apiEnv {
-	e := newTestEnv(t)
+func newAPIEnv(t *testing.T) *apiEnv { return apiEnvOn(newTestEnv(t)) }
+
+// apiEnvOn adds two citizens with registry data and two companies with keys to a test environment.
+func apiEnvOn(e *testEnv) *apiEnv {
 	a := &apiEnv{testEnv: e}
 	a.aysel = e.user(finAysel, "Aysel Məmmədova", portal.RoleCitizen)
 	a.rashad = e.user(finRashad, "Rəşad Əliyev", portal.RoleCitizen)
@@ -100,6 +104,44 @@ func TestAPI_CreateRequest_PendingWithoutConsent(t *testing.T) {
 	r2 := a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finRashad, "identity"))
 	if r2.Status != http.StatusAccepted {
 		t.Errorf("Rəşad has no consent: got %d", r2.Status)
+	}
+}
+
+// remoteRegistry stands for a registry other than the database's own (a remote service): the portal asks it
+// before its write transaction, never inside it, and only when consents cover the request.
+type remoteRegistry struct {
+	inner portal.Registry
+	calls atomic.Int64
+}
+
+func (r *remoteRegistry) Fetch(ctx context.Context, fin string, scopes []portal.Scope) (map[portal.Scope]map[string]any, error) {
+	r.calls.Add(1)
+	return r.inner.Fetch(ctx, fin, scopes)
+}
+
+func TestAPI_CreateRequest_RemoteRegistry(t *testing.T) {
+	var reg *remoteRegistry
+	a := apiEnvOn(newTestEnvWith(t, func(o *web.Options) {
+		reg = &remoteRegistry{inner: o.Store.Registry()}
+		o.Registry = reg
+	}))
+	// Without consent the request waits for the citizen, and the registry is not even asked (P1).
+	r := a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "identity"))
+	if r.Status != http.StatusAccepted || r.Body["data"] != nil {
+		t.Fatalf("without consent: got %d %s; want 202 and no data", r.Status, r.Raw)
+	}
+	if n := reg.calls.Load(); n != 0 {
+		t.Fatalf("the registry was asked %d times for a request no consent covers; want 0", n)
+	}
+	a.grant(a.aysel, a.bank, portal.ScopeIdentity)
+	r = a.api(a.bankKey, "POST", "/api/v1/requests", reqBody(finAysel, "identity"))
+	data, _ := r.Body["data"].(map[string]any)
+	id, _ := data["identity"].(map[string]any)
+	if r.Status != http.StatusOK || id["first_name"] != "identity:first_name" || id["internal_note"] != nil {
+		t.Fatalf("under consent: got %d %s; want 200 with the identity's published fields", r.Status, r.Raw)
+	}
+	if n := reg.calls.Load(); n != 1 {
+		t.Errorf("the registry was asked %d times for one covered request; want 1", n)
 	}
 }
 
