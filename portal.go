@@ -92,4 +92,7 @@ type Session struct {
 	Data       []byte // the session's values, encoded by package auth
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// User is the account UserID names, when the backend read it in the same statement as the row (every
+	// page needs both, and one statement is cheaper than two); nil when it did not. Ignored when storing.
+	User *User
 }

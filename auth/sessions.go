@@ -112,6 +112,7 @@ type meta struct {
 	userID     int64
 	createdAt  time.Time
 	lastSeenAt time.Time
+	user       *portal.User // as the backend read it with the row; nil if it did not
 }
 
 func metaOf(sess *sessions.Session) *meta {
@@ -167,7 +168,7 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 		sess.Values[k] = v
 	}
 	sess.Values[metaKey{}] = &meta{id: id, idHash: idHash, userID: row.UserID,
-		createdAt: row.CreatedAt, lastSeenAt: row.LastSeenAt}
+		createdAt: row.CreatedAt, lastSeenAt: row.LastSeenAt, user: row.User}
 	sess.ID = id
 	sess.IsNew = false
 	return sess, nil
@@ -307,6 +308,10 @@ type Current struct {
 	CreatedAt time.Time
 	// LastSeenAt is when the session was last used, to within a minute.
 	LastSeenAt time.Time
+	// User is the signed-in account as the backend read it together with the session, in this request;
+	// nil when the backend does not read it (then the caller must), or for a session started in this
+	// request.
+	User *portal.User
 }
 
 // ErrNoSession is returned by Current when the request carries no live session. Its code is
@@ -326,7 +331,7 @@ func (s *SessionStore) Current(r *http.Request) (Current, error) {
 		return Current{}, ErrNoSession
 	}
 	return Current{Session: sess, UserID: m.userID, IDHash: bytes.Clone(m.idHash),
-		CreatedAt: m.createdAt, LastSeenAt: m.lastSeenAt}, nil
+		CreatedAt: m.createdAt, LastSeenAt: m.lastSeenAt, User: m.user}, nil
 }
 
 // IDHash returns the stored id hash of a saved session, or nil for one that was never stored.

@@ -71,6 +71,10 @@ func TestStoreSessions_RoundTrip(t *testing.T) {
 	if cur.UserID != u.ID || !cur.CreatedAt.Equal(storetest.Epoch) {
 		t.Fatalf("Current = %+v", cur)
 	}
+	// The store reads the user with the session row, so that a page needs one statement for both.
+	if cur.User == nil || cur.User.ID != u.ID || cur.User.Name != u.Name || cur.User.FIN != u.FIN || cur.User.Role != u.Role {
+		t.Fatalf("Current.User = %+v, want %+v", cur.User, u)
+	}
 	if n, _ := s.CountSessions(ctx, u.ID); n != 1 {
 		t.Fatalf("%d session rows, want 1", n)
 	}

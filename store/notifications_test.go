@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"portal"
+	"portal/store"
 	"portal/store/storetest"
 )
 
@@ -174,4 +175,59 @@ func TestStore_Notifications(t *testing.T) {
 			t.Errorf("the other citizen's unread = %d, want 7 untouched", c)
 		}
 	})
+}
+
+// TestStore_DashboardCounts checks that the dashboard's one statement counts exactly what UnreadCount and
+// ActiveConsentCount count, for the citizen asked about only: unread notifications, and consents granted,
+// not revoked and not past their validity at the time asked.
+func TestStore_DashboardCounts(t *testing.T) {
+	s, clock := storetest.New(t)
+	ctx := context.Background()
+	aysel := newCitizen(t, s, "5ABCD12")
+	other := newCitizen(t, s, "7XYZ987")
+	bank := newCompanyOffering(t, s, "Xəzər Bank", "1400012345", portal.ScopeIdentity, portal.ScopeAddress, portal.ScopeIncome)
+	check := func(t *testing.T, u portal.User, unread, active int) {
+		t.Helper()
+		got, err := s.DashboardCounts(ctx, u.ID, clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (store.DashboardCounts{Unread: unread, ActiveConsents: active}); got != want {
+			t.Errorf("DashboardCounts = %+v, want %+v", got, want)
+		}
+		n, _ := s.UnreadCount(ctx, u.ID)
+		a, _ := s.ActiveConsentCount(ctx, u.ID, clock.Now())
+		if got.Unread != n || got.ActiveConsents != a {
+			t.Errorf("DashboardCounts = %+v, separate counts unread %d, active %d", got, n, a)
+		}
+	}
+
+	t.Run("none", func(t *testing.T) { check(t, aysel, 0, 0) })
+
+	for _, sc := range []portal.Scope{portal.ScopeIdentity, portal.ScopeAddress} {
+		if _, err := s.GrantConsent(ctx, aysel.ID, bank.ID, sc, portal.Validity30Days); err != nil {
+			t.Fatal(err)
+		}
+	}
+	income, err := s.GrantConsent(ctx, aysel.ID, bank.ID, portal.ScopeIncome, portal.ValidityUnlimited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeRequest(t, s, bank.ID, aysel.FIN, portal.ScopeIdentity)
+	makeRequest(t, s, bank.ID, aysel.FIN, portal.ScopeAddress)
+	t.Run("consents and unread notifications", func(t *testing.T) {
+		check(t, aysel, 2, 3)
+		check(t, other, 0, 0)
+	})
+
+	if _, _, err := s.RevokeConsent(ctx, aysel.ID, income.ID); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("revoked", func(t *testing.T) { check(t, aysel, 2, 2) })
+
+	if _, err := s.MarkNotificationsRead(ctx, aysel.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	t.Run("read and expired", func(t *testing.T) { check(t, aysel, 0, 0) })
 }

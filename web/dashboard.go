@@ -14,14 +14,16 @@ func (s *Server) handleDashboard(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := userOf(c)
 	now := s.clock.Now()
-	p, err := s.pageFor(c, "dashboard.title")
+	p, err := s.pageWithoutUnread(c, "dashboard.title")
 	if err != nil {
 		return err
 	}
-	d := views.DashboardData{Name: u.Name}
-	if d.ActiveConsents, err = s.store.ActiveConsentCount(ctx, u.ID, now); err != nil {
+	counts, err := s.store.DashboardCounts(ctx, u.ID, now)
+	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
+	p.Unread = counts.Unread
+	d := views.DashboardData{Name: u.Name, ActiveConsents: counts.ActiveConsents}
 	open, err := s.store.OpenRequests(ctx, u.ID, now)
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)

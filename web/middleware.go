@@ -110,7 +110,11 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if strings.HasPrefix(route, "/static/") || route == "/healthz" || route == "/metrics" {
 			level = slog.LevelDebug
 		}
-		s.log.LogAttrs(c.Request().Context(), level, "request",
+		ctx := c.Request().Context()
+		if !s.log.Enabled(ctx, level) {
+			return nil // the attributes below cost allocations on every request even when the line is dropped
+		}
+		s.log.LogAttrs(ctx, level, "request",
 			slog.String("id", RequestIDOf(c)),
 			slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.Path),

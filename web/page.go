@@ -22,19 +22,28 @@ func actorOf(u *portal.User) (portal.Actor, int64) {
 // pageFor builds the layout's view model: language, user, CSRF token, unread count, request id, and the
 // flash message a redirect left for this page.
 func (s *Server) pageFor(c echo.Context, titleKey string) (views.Page, error) {
-	ctx := c.Request().Context()
-	p := s.page(c, i18n.T(ctx, titleKey))
+	p, err := s.pageWithoutUnread(c, titleKey)
+	if err != nil {
+		return views.Page{}, err
+	}
+	if u := userOf(c); u != nil && !u.IsAdmin() {
+		if p.Unread, err = s.store.UnreadCount(c.Request().Context(), u.ID); err != nil {
+			return views.Page{}, fmt.Errorf("page: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// pageWithoutUnread is pageFor without the unread count, for a handler that reads it together with its
+// own figures in one statement; that handler must set Unread itself.
+func (s *Server) pageWithoutUnread(c echo.Context, titleKey string) (views.Page, error) {
+	p := s.page(c, i18n.T(c.Request().Context(), titleKey))
 	tok, err := s.csrfToken(c)
 	if err != nil {
 		return views.Page{}, err
 	}
 	p.CSRF = tok
 	p.Flashes = append(p.Flashes, s.takeFlashes(c)...)
-	if u := userOf(c); u != nil && !u.IsAdmin() {
-		if p.Unread, err = s.store.UnreadCount(ctx, u.ID); err != nil {
-			return views.Page{}, fmt.Errorf("page: %w", err)
-		}
-	}
 	return p, nil
 }
 

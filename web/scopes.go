@@ -28,9 +28,15 @@ func (s *Server) scopeNames(c echo.Context) (scopeNames, error) {
 	return s.scopeNamesIn(c.Request().Context())
 }
 
-// scopeNamesIn reads the scope catalogue in the language that ctx carries.
+// scopeNamesIn reads the scope catalogue in the language that ctx carries. The map is built once per
+// language and shared, as the store keeps the catalogue (only migrations change it): building it on every
+// page cost an allocation-heavy map per request. Callers must not change it.
 func (s *Server) scopeNamesIn(ctx context.Context) (scopeNames, error) {
-	cat, err := s.store.ScopeCatalog(ctx, string(i18n.LangFrom(ctx)))
+	lang := i18n.LangFrom(ctx)
+	if names, ok := s.scopeNameMaps.Load(lang); ok {
+		return names.(scopeNames), nil
+	}
+	cat, err := s.store.ScopeCatalog(ctx, string(lang))
 	if err != nil {
 		return nil, fmt.Errorf("scope catalogue: %w", err)
 	}
@@ -38,6 +44,7 @@ func (s *Server) scopeNamesIn(ctx context.Context) (scopeNames, error) {
 	for _, si := range cat {
 		out[si.Scope] = si.Name
 	}
+	s.scopeNameMaps.Store(lang, out)
 	return out, nil
 }
 

@@ -54,6 +54,8 @@ type Server struct {
 	apiKeys  *apiKeys
 	// apiErrors counts the company API's error answers of the last hour for the admin overview.
 	apiErrors apiErrorWindow
+	// scopeNameMaps holds, per i18n.Lang, the scope names of that language (see scopeNamesIn).
+	scopeNameMaps sync.Map
 
 	// streamsDone is closed at shutdown to end event streams and long polls.
 	streamsDone chan struct{}

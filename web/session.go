@@ -59,17 +59,30 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("load session: %w", err)
 		}
-		u, err := s.store.User(c.Request().Context(), cur.UserID)
+		u, err := s.sessionUser(c, cur)
 		if portal.ErrorCode(err) == portal.ENOTFOUND {
 			return next(c)
 		}
 		if err != nil {
 			return fmt.Errorf("load session user: %w", err)
 		}
-		c.Set(userKey, &u)
+		c.Set(userKey, u)
 		c.Set(sessionKey, &cur)
 		return next(c)
 	}
+}
+
+// sessionUser returns the session's user: the one the store read with the session row, in the same
+// statement, or else (a session the store did not read, such as one started in this request) read now.
+func (s *Server) sessionUser(c echo.Context, cur auth.Current) (*portal.User, error) {
+	if cur.User != nil && cur.User.ID == cur.UserID {
+		return cur.User, nil
+	}
+	u, err := s.store.User(c.Request().Context(), cur.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // requireRole sends anonymous visitors to the login page and refuses signed-in users of another role.
