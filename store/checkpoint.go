@@ -17,8 +17,12 @@ import (
 // synced, which the writer still does before it answers; a checkpoint only moves committed pages.
 
 // defaultCheckpointEvery is how long the checkpointer lets commits gather before it checkpoints: a hot page
-// written by many commits (the ends of the indexes that every request appends to) is copied once.
-const defaultCheckpointEvery = 250 * time.Millisecond
+// written by many commits (the ends of the indexes that every request appends to) is copied once per
+// checkpoint. Longer saves copies; shorter keeps each checkpoint small, and a checkpoint's copying holds the
+// processor from request handlers (with GOMAXPROCS=1, for up to a scheduler time slice). Side by side at
+// half the maximum request rate, 250 ms gave a p99 latency of 42 ms and 40 ms gave 14 ms, at the same
+// CPU per request.
+const defaultCheckpointEvery = 40 * time.Millisecond
 
 // checkpointer checkpoints the log on its own connection after commits, at most once per every, until
 // stop is closed; then it checkpoints a last time.

@@ -35,7 +35,7 @@ type Options struct {
 	// WriterCacheKiB is the writer connection's page cache in KiB; 8 MiB when zero. Bulk seeding raises it
 	// so that a million inserts into the indexes do not go back to the file for every page.
 	WriterCacheKiB int
-	// CheckpointEvery is how long commits gather before the log is checkpointed (checkpoint.go); 250 ms
+	// CheckpointEvery is how long commits gather before the log is checkpointed (checkpoint.go); 40 ms
 	// when zero.
 	CheckpointEvery time.Duration
 	// Logger receives what the store's own goroutines cannot return to a caller (a failed checkpoint);
