@@ -42,6 +42,25 @@ func (s *Store) ExplainHistory(ctx context.Context, f HistoryFilter, after *Hist
 	return out, rows.Err()
 }
 
+// ExplainHistoryCompanies returns the query plan of HistoryCompanies' query, one detail per line.
+func (s *Store) ExplainHistoryCompanies(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+historyCompaniesQuery, 1)
+	if err != nil {
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return nil, err
+		}
+		out = append(out, detail)
+	}
+	return out, rows.Err()
+}
+
 // ExplainOpenRequests returns the query plan of OpenRequests' query, one detail per line.
 func (s *Store) ExplainOpenRequests(ctx context.Context) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+openRequestsQuery, 1, 0)

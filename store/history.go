@@ -321,11 +321,9 @@ type CompanyRef struct {
 	Name string
 }
 
-// HistoryCompanies returns the companies that appear in the citizen's history, by name: those that asked
-// for their data and those they hold or held a consent to. The requests' companies are found by a skip
-// scan of the (citizen, company) index, one search per company, however long the history is.
-func (s *Store) HistoryCompanies(ctx context.Context, citizenID int64) ([]CompanyRef, error) {
-	rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE asked(id) AS (
+// historyCompaniesQuery is HistoryCompanies' query; its skip scan needs data_requests_citizen_company
+// (TestStore_HistoryCompaniesPlan): without it each step reads a company's whole range of requests.
+const historyCompaniesQuery = `WITH RECURSIVE asked(id) AS (
 			SELECT (SELECT min(company_id) FROM data_requests WHERE citizen_id = ?1)
 			UNION ALL
 			SELECT (SELECT min(company_id) FROM data_requests WHERE citizen_id = ?1 AND company_id > asked.id) FROM asked WHERE asked.id IS NOT NULL
@@ -333,7 +331,13 @@ func (s *Store) HistoryCompanies(ctx context.Context, citizenID int64) ([]Compan
 		SELECT c.id, c.name FROM companies c JOIN (
 			SELECT id FROM asked WHERE id IS NOT NULL UNION SELECT company_id FROM consents WHERE citizen_id = ?1
 		) ids ON ids.id = c.id
-		ORDER BY c.name, c.id`, citizenID)
+		ORDER BY c.name, c.id`
+
+// HistoryCompanies returns the companies that appear in the citizen's history, by name: those that asked
+// for their data and those they hold or held a consent to. The requests' companies are found by a skip
+// scan of the (citizen, company) index, one search per company, however long the history is.
+func (s *Store) HistoryCompanies(ctx context.Context, citizenID int64) ([]CompanyRef, error) {
+	rows, err := s.r.QueryContext(ctx, historyCompaniesQuery, citizenID)
 	if err != nil {
 		return nil, fmt.Errorf("store: history companies: %w", err)
 	}
