@@ -321,21 +321,15 @@ type CompanyRef struct {
 	Name string
 }
 
-// historyCompaniesQuery is HistoryCompanies' query; its skip scan needs data_requests_citizen_company
-// (TestStore_HistoryCompaniesPlan): without it each step reads a company's whole range of requests.
-const historyCompaniesQuery = `WITH RECURSIVE asked(id) AS (
-			SELECT (SELECT min(company_id) FROM data_requests WHERE citizen_id = ?1)
-			UNION ALL
-			SELECT (SELECT min(company_id) FROM data_requests WHERE citizen_id = ?1 AND company_id > asked.id) FROM asked WHERE asked.id IS NOT NULL
-		)
-		SELECT c.id, c.name FROM companies c JOIN (
-			SELECT id FROM asked WHERE id IS NOT NULL UNION SELECT company_id FROM consents WHERE citizen_id = ?1
-		) ids ON ids.id = c.id
-		ORDER BY c.name, c.id`
+// historyCompaniesQuery is HistoryCompanies' query: one search of citizen_companies (kept by a trigger on
+// data_requests, migration 0011) and one of the consents, however long the history is.
+const historyCompaniesQuery = `SELECT c.id, c.name FROM companies c JOIN (
+		SELECT company_id AS id FROM citizen_companies WHERE citizen_id = ?1 UNION SELECT company_id FROM consents WHERE citizen_id = ?1
+	) ids ON ids.id = c.id
+	ORDER BY c.name, c.id`
 
 // HistoryCompanies returns the companies that appear in the citizen's history, by name: those that asked
-// for their data and those they hold or held a consent to. The requests' companies are found by a skip
-// scan of the (citizen, company) index, one search per company, however long the history is.
+// for their data and those they hold or held a consent to.
 func (s *Store) HistoryCompanies(ctx context.Context, citizenID int64) ([]CompanyRef, error) {
 	rows, err := s.r.QueryContext(ctx, historyCompaniesQuery, citizenID)
 	if err != nil {

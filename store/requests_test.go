@@ -50,6 +50,11 @@ func TestCreateRequest_RegistryInTx(t *testing.T) {
 	if err != nil || pending.Request.Status != portal.StatusPending || pending.Body != nil {
 		t.Fatalf("without consent: %+v, %v; want pending with nothing delivered", pending, err)
 	}
+	// The request alone, with no consent yet, puts the company in the citizen's history (citizen_companies,
+	// kept by a trigger on data_requests).
+	if cos, err := s.HistoryCompanies(ctx, u.ID); err != nil || len(cos) != 1 || cos[0].ID != bank.ID {
+		t.Fatalf("HistoryCompanies after one request = %+v, %v; want the bank", cos, err)
+	}
 	if _, err := s.GrantConsent(ctx, u.ID, bank.ID, portal.ScopeIdentity, portal.Validity1Year); err != nil {
 		t.Fatal(err)
 	}
