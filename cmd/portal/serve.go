@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ import (
 )
 
 // serve runs the portal until ctx ends (SIGINT or SIGTERM).
+// gcPercent is the portal's GOGC when the environment sets none.
+const gcPercent = 200
+
 func (env environment) serve(ctx context.Context, args []string) error {
 	fs, dbPath := env.newFlagSet("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (env PORTAL_ADDR)")
@@ -67,6 +71,13 @@ func (env environment) serve(ctx context.Context, args []string) error {
 		log.Warn("BENCHMARK ONLY: SQLite synchronous is not FULL; acknowledged writes may be lost on power failure", "synchronous", synchronous)
 	}
 
+	// The garbage collector runs half as often as Go's default: side by side (make bench's servers), GOGC=200
+	// took about 7% off the CPU of a consented request and of the dashboard, for a heap that may grow to
+	// three times the live data instead of twice (the live data is tens of MiB even with 10,000 open event
+	// streams). GOGC in the environment still decides.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 	s, err := openStoreWith(ctx, *dbPath, store.Options{Synchronous: synchronous, Logger: log})
 	if err != nil {
 		return err
