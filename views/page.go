@@ -50,6 +50,13 @@ const (
 	FlashError   FlashKind = "error"
 )
 
+// liveSwap is how an element that the event stream replaces (the request panel, the unread badge) is
+// swapped, by the stream and by the forms that target it. htmx binds a swapped-in element's sse-swap
+// listener only when the swap settles, 20 ms later by default, and an event that arrives meanwhile is lost
+// (seen when a request was approved and collected in quick succession: the panel stayed "approved").
+// Settling at once binds the listener within the swap itself.
+const liveSwap = "outerHTML settle:0ms"
+
 // LoginData is the login page's view model.
 type LoginData struct {
 	FIN   string // what was typed, kept after a failure

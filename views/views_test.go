@@ -428,3 +428,45 @@ func TestFormatTime(t *testing.T) {
 		t.Error("zero time is not empty")
 	}
 }
+
+// TestLiveSwaps_BindAtOnce: every element that the event stream replaces whole (sse-swap with an outerHTML
+// swap), and every form whose answer replaces one, settles at once. htmx binds the new element's sse-swap
+// listener when the swap settles, so with the default 20 ms settle an event arriving meanwhile was lost
+// (a request approved and collected in quick succession stayed "approved" on the open page).
+func TestLiveSwaps_BindAtOnce(t *testing.T) {
+	ctx := i18n.WithLang(context.Background(), i18n.AZ)
+	pending := views.RequestData{ID: "ab12", CompanyName: "Kapital Bank", Purpose: "Kredit", Status: portal.StatusPending,
+		BindingCode: "7KQX", CreatedAt: now, Deadline: now.Add(5 * time.Minute), Now: now, CSRF: "tok"}
+	approved := pending
+	approved.Status = portal.StatusApproved
+	docs := map[string]templ.Component{
+		"request page":           views.RequestPage(page(i18n.AZ, citizen, "/requests/ab12"), pending),
+		"approved request panel": views.RequestPanel(approved),
+		"dashboard":              views.DashboardPage(page(i18n.AZ, citizen, "/"), dashboard),
+		"unread badge":           views.UnreadBadge(2),
+	}
+	live := 0
+	for name, c := range docs {
+		doc, _ := render(t, ctx, c)
+		doc.Find("[sse-swap]").Each(func(_ int, el *goquery.Selection) {
+			swap := el.AttrOr("hx-swap", "innerHTML")
+			if !strings.HasPrefix(swap, "outerHTML") {
+				return // the element stays, and so does its listener
+			}
+			live++
+			if !strings.Contains(swap, "settle:0ms") {
+				t.Errorf("%s: #%s (sse-swap %q) swaps %q, not settling at once", name, el.AttrOr("id", "?"), el.AttrOr("sse-swap", ""), swap)
+			}
+			if id := el.AttrOr("id", ""); id != "" {
+				doc.Find(`[hx-target="#` + id + `"]`).Each(func(_ int, f *goquery.Selection) {
+					if s := f.AttrOr("hx-swap", ""); !strings.Contains(s, "settle:0ms") {
+						t.Errorf("%s: %s targeting #%s swaps %q, not settling at once", name, goquery.NodeName(f), id, s)
+					}
+				})
+			}
+		})
+	}
+	if live < 4 {
+		t.Errorf("found %d live elements replaced whole; want the request panels and the unread badges", live)
+	}
+}
