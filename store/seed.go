@@ -185,11 +185,23 @@ func (s *Store) SeedRequests(ctx context.Context, actor portal.Actor, batch []Se
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("store: seed requests: offers: %w", err)
 		}
-		reqs, err := tx.Prepare("INSERT INTO data_requests (" + requestColumns + ") VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)")
-		if err != nil {
-			return fmt.Errorf("store: seed requests: prepare: %w", err)
+		// The requests go in seedRowsPerInsert rows a statement. A trigger on data_requests gives each INSERT
+		// a statement journal, and closing one walks the savepoint's whole in-memory journal, which grows
+		// with the batch: one row a statement made seeding a million requests quadratic (many minutes).
+		var pending []any
+		flush := func() error {
+			if len(pending) == 0 {
+				return nil
+			}
+			rows := len(pending) / 11
+			q := "INSERT INTO data_requests (" + requestColumns + ") VALUES " +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?), ", rows), ", ")
+			if _, err := tx.Exec(q, pending...); err != nil {
+				return fmt.Errorf("store: seed requests: %w", err)
+			}
+			pending = pending[:0]
+			return nil
 		}
-		defer reqs.Close()
 		notes, err := tx.Prepare("INSERT INTO notifications (citizen_id, kind, request_id, company_id, scopes, deadline, created_at, read_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)")
 		if err != nil {
 			return fmt.Errorf("store: seed requests: prepare: %w", err)
@@ -218,12 +230,18 @@ func (s *Store) SeedRequests(ctx context.Context, actor portal.Actor, batch []Se
 				deadline, reason = created+int64(portal.DefaultApprovalWindow/time.Millisecond), portal.ReasonCompanyCancelled
 			}
 			scopes := joinScopes(r.Scopes)
-			if _, err := reqs.Exec(r.ID, r.CompanyID, r.CitizenID, scopes, r.Purpose, string(r.Status), created, deadline, decided, delivered, reason); err != nil {
-				return fmt.Errorf("store: seed request: %w", err)
+			pending = append(pending, r.ID, r.CompanyID, r.CitizenID, scopes, r.Purpose, string(r.Status), created, deadline, decided, delivered, reason)
+			if len(pending) == 11*seedRowsPerInsert {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 			if _, err := notes.Exec(r.CitizenID, string(seedNotification[r.Status]), r.ID, r.CompanyID, scopes, created, created+3_600_000); err != nil {
 				return fmt.Errorf("store: seed notification: %w", err)
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		return appendAudit(tx, now, Audit{Actor: actor, Action: "request.seed", Subject: fmt.Sprintf("requests:%s-%s", batch[0].ID, batch[len(batch)-1].ID),
 			Details: map[string]any{"count": len(batch)}})
@@ -233,6 +251,10 @@ func (s *Store) SeedRequests(ctx context.Context, actor portal.Actor, batch []Se
 	}
 	return len(batch), nil
 }
+
+// seedRowsPerInsert is how many requests SeedRequests writes with one statement (11 parameters each, well
+// under SQLite's limit of 32766).
+const seedRowsPerInsert = 500
 
 // CountRequests returns how many data requests the database holds.
 func (s *Store) CountRequests(ctx context.Context) (int, error) {
