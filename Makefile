@@ -63,7 +63,7 @@ fuzz: ## run each fuzz test for FUZZTIME (default 30s); new failing inputs land 
 crash: ## the kill-and-restart test with more cycles (CYCLES, default 200)
 	$(GO) test -count=1 -run TestCrash ./cmd/portal -crash-cycles $${CYCLES:-200} -v
 
-bench: build ## measure the portal against baselines in one run (~8 min, loopback only): BENCHMARKS.md, bench/results.json
+bench: build ## measure the portal against baselines in one run (~6 min, loopback only): BENCHMARKS.md, bench/results.json
 	$(GO) build -o bin/portalbench ./cmd/portalbench
 	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); \
 	taskset -c 1 ./bin/portalbench run --portal $(BIN) --work bench/.work --reuse --out BENCHMARKS.md --json bench/results.json $(BENCHFLAGS)
