@@ -168,6 +168,14 @@ func (b *tab) waitFor(what, js string, timeout time.Duration) {
 	b.t.Fatalf("waiting for %s (%s): timed out (last error: %v)", what, js, last)
 }
 
+// waitLoaded waits, like waitFor, for a page reached by a click to show what js checks and to have loaded
+// whole: before the load event htmx may not have taken over the page's forms yet, and a click then submits
+// one the old way, reloading the page (the fallback without JavaScript, not what a journey checks).
+func (b *tab) waitLoaded(what, js string, timeout time.Duration) {
+	b.t.Helper()
+	b.waitFor(what, `document.readyState === "complete" && (`+js+`)`, timeout)
+}
+
 // login signs in through the login form, as a person types.
 func (b *tab) login(fin, password string) {
 	b.t.Helper()

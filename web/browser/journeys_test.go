@@ -62,7 +62,7 @@ func TestJourney_LiveApproval(t *testing.T) {
 		first := b.text(sel + ` [data-testid="countdown"]`)
 		b.waitFor("the countdown to tick", fmt.Sprintf(`document.querySelector('%s [data-testid="countdown"]').textContent.trim() !== %q`, sel, first), 5*time.Second)
 		b.do(chromedp.Click(sel + ` [data-testid="pending-review"]`))
-		b.waitFor("the request page", `!!document.querySelector('[data-testid="approve"]')`, 10*time.Second)
+		b.waitLoaded("the request page", `!!document.querySelector('[data-testid="approve"]')`, 10*time.Second)
 		if got := b.text(`#request-panel [data-testid="binding-code"]`); got != code {
 			t.Fatalf("binding code on screen %q, API %q", got, code)
 		}
@@ -151,7 +151,7 @@ func TestJourney_ConsentGrantChangeRevoke(t *testing.T) {
 		fin, pw := freshCitizen()
 		b.login(fin, pw)
 		b.do(chromedp.Click(`[data-testid="site-nav"] a[href="/companies"]`))
-		b.waitFor("the catalogue", `location.pathname === "/companies" && document.querySelectorAll('[data-testid="company"]').length > 1`, 10*time.Second)
+		b.waitLoaded("the catalogue", `location.pathname === "/companies" && document.querySelectorAll('[data-testid="company"]').length > 1`, 10*time.Second)
 		all := run(b, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="company"]').length`))
 		b.screenshotViewport("catalogue")
 		b.do(chromedp.Evaluate[chromedp.Void](`window.__noReload = true`))
@@ -174,7 +174,7 @@ func TestJourney_ConsentGrantChangeRevoke(t *testing.T) {
 		}
 
 		b.do(chromedp.Click(`[data-testid="company-link"]`))
-		b.waitFor("the bank's page", `!!document.querySelector('#offer-address [data-testid="grant-form"]')`, 10*time.Second)
+		b.waitLoaded("the bank's page", `!!document.querySelector('#offer-address [data-testid="grant-form"]')`, 10*time.Second)
 		if got := b.text(`[data-testid="company-name"]`); got != bank {
 			t.Fatalf("company page of %q", got)
 		}
@@ -203,7 +203,7 @@ func TestJourney_ConsentGrantChangeRevoke(t *testing.T) {
 
 		// Back to the bank from there, change to a year, then revoke, each without a reload.
 		b.do(chromedp.Click(`[data-testid="consent-group"] h3 a`))
-		b.waitFor("the bank's page again", `!!document.querySelector('#offer-address [data-testid="change-form"]')`, 10*time.Second)
+		b.waitLoaded("the bank's page again", `!!document.querySelector('#offer-address [data-testid="change-form"]')`, 10*time.Second)
 		if loc := b.location(); loc != companyPage {
 			t.Errorf("the consent's company link leads to %s, want %s", loc, companyPage)
 		}
