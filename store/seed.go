@@ -189,17 +189,17 @@ func (s *Store) SeedRequests(ctx context.Context, actor portal.Actor, batch []Se
 		// a statement journal, and closing one walks the savepoint's whole in-memory journal, which grows
 		// with the batch: one row a statement made seeding a million requests quadratic (many minutes).
 		var pending []any
+		queued := 0
 		flush := func() error {
-			if len(pending) == 0 {
+			if queued == 0 {
 				return nil
 			}
-			rows := len(pending) / 11
 			q := "INSERT INTO data_requests (" + requestColumns + ") VALUES " +
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?), ", rows), ", ")
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?), ", queued), ", ")
 			if _, err := tx.Exec(q, pending...); err != nil {
 				return fmt.Errorf("store: seed requests: %w", err)
 			}
-			pending = pending[:0]
+			pending, queued = pending[:0], 0
 			return nil
 		}
 		notes, err := tx.Prepare("INSERT INTO notifications (citizen_id, kind, request_id, company_id, scopes, deadline, created_at, read_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)")
@@ -231,7 +231,7 @@ func (s *Store) SeedRequests(ctx context.Context, actor portal.Actor, batch []Se
 			}
 			scopes := joinScopes(r.Scopes)
 			pending = append(pending, r.ID, r.CompanyID, r.CitizenID, scopes, r.Purpose, string(r.Status), created, deadline, decided, delivered, reason)
-			if len(pending) == 11*seedRowsPerInsert {
+			if queued++; queued == seedRowsPerInsert {
 				if err := flush(); err != nil {
 					return err
 				}
